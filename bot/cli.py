@@ -1,0 +1,226 @@
+"""The `perevir` command: run the bot, try it in a terminal, check content, train and evaluate."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Perevir: safe work abroad, checked.", no_args_is_help=True, add_completion=False
+)
+content_app = typer.Typer(help="Check and preview the content editors write.", no_args_is_help=True)
+evaluate_app = typer.Typer(help="Measure the bot on held-out data.", no_args_is_help=True)
+app.add_typer(content_app, name="content")
+app.add_typer(evaluate_app, name="evaluate")
+
+NO_TOKEN = """No Telegram bot token is set, so the bot cannot go online yet.
+
+To get one: open Telegram, talk to @BotFather, send /newbot and follow the steps.
+Then put the token in a .env file next to the Makefile:
+
+    TELEGRAM_BOT_TOKEN=123456789:AA...
+
+and run `make run` again.
+
+Meanwhile you can try the bot right here in the terminal: `perevir chat`."""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _brain(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.brain import Brain
+    from bot.content import ContentError
+
+    try:
+        return Brain.load(settings.content_dir)
+    except ContentError as exc:
+        typer.echo("The content has errors; the bot will not start until they are fixed:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        typer.echo("Run `perevir content check` for the full report.", err=True)
+        raise typer.Exit(1) from None
+
+
+def _chat(settings: Settings) -> None:
+    from bot.terminal import TerminalChat
+
+    chat = TerminalChat(_brain(settings).dialogue, settings.retention_days)
+    typer.echo("Perevir in your terminal. Type a question, a number to choose, /quit to leave.\n")
+    chat.loop(input, typer.echo)
+
+
+@app.command()
+def run() -> None:
+    """Run the Telegram bot (long polling)."""
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if settings.telegram_bot_token is None:
+        typer.echo(NO_TOKEN)
+        if sys.stdin.isatty() and typer.confirm("\nStart the local console now?", default=True):
+            _chat(settings)
+        return
+    from bot.runtime import open_services
+    from bot.tg.app import build_application, quiet_logs, start, stop
+
+    quiet_logs()
+    services = open_services(settings, _brain(settings))
+    application = build_application(
+        settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url, services
+    )
+
+    async def serve() -> None:
+        await start(application)
+        typer.echo("Perevir is running. Press Ctrl+C to stop.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await stop(application)
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        typer.echo("Stopped.")
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the bot in this terminal (no Telegram needed)."""
+    _chat(_settings())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Ukrainian or English.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="Answer in uk or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Answer one question from the FAQ."""
+    if lang not in (None, "uk", "en"):
+        typer.echo("--lang must be uk or en", err=True)
+        raise typer.Exit(2)
+    from bot.terminal import plain
+
+    settings = _settings()
+    dialogue = _brain(settings).dialogue
+    result = dialogue.understand(question, lang, force=lang)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "language": result.language,
+                    "answer_language": result.answer_language,
+                    "topic": result.match.topic,
+                    "confidence": result.match.confidence,
+                    "answer": result.answer,
+                    "suggestions": list(result.match.suggestions),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    outcome = dialogue.question(question, lang)
+    typer.echo("\n\n".join(plain(r.text) for r in outcome.replies))
+
+
+@content_app.command("check")
+def content_check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    content_dir: Annotated[Path | None, typer.Option(help="The content folder.")] = None,
+) -> None:
+    """Check every content file; exit 1 on errors, 0 with warnings only."""
+    from bot.content.check import run_check
+
+    folder = content_dir or _settings().content_dir
+    report = run_check(folder)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        typer.echo(report.as_text())
+    raise typer.Exit(1 if report.errors else 0)
+
+
+@evaluate_app.command("faq")
+def evaluate_faq_command(
+    data: Annotated[Path, typer.Option(help="Folder of held-out questions.")] = PROJECT_ROOT
+    / "tests"
+    / "data"
+    / "faq_eval",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures")] = False,
+) -> None:
+    """Top-1 accuracy per language on held-out paraphrases."""
+    from bot.quality.faq_eval import evaluate_faq, load_eval_items
+
+    dialogue = _brain(_settings()).dialogue
+    scores = evaluate_faq(dialogue, load_eval_items(data))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    lang: {
+                        "questions": s.questions,
+                        "top1_accuracy": round(s.top1_accuracy, 4),
+                        "answer_accuracy": round(s.answer_accuracy, 4),
+                        "wrong_answer_rate": round(s.wrong_answer_rate, 4),
+                        "out_of_scope": s.out_of_scope,
+                        "out_of_scope_answered": s.out_of_scope_answered,
+                    }
+                    for lang, s in sorted(scores.items())
+                }
+            )
+        )
+        return
+    typer.echo(
+        f"{'lang':5} {'questions':>9} {'top-1':>7} {'answered right':>15} "
+        f"{'wrong answers':>14} {'off-topic answered':>19}"
+    )
+    for lang, s in sorted(scores.items()):
+        typer.echo(
+            f"{lang:5} {s.questions:9d} {s.top1_accuracy:7.1%} {s.answer_accuracy:15.1%} "
+            f"{s.wrong_answer_rate:14.1%} {s.out_of_scope_answered:>10d} of {s.out_of_scope}"
+        )
+    if show_failures:
+        for lang, s in sorted(scores.items()):
+            for question, expected, got in s.failures:
+                typer.echo(f"  [{lang}] {question!r}: expected {expected}, got {got}")
+
+
+@evaluate_app.command("langid")
+def evaluate_langid_command(
+    data: Annotated[Path, typer.Option(help="Labelled short messages.")] = PROJECT_ROOT
+    / "tests"
+    / "data"
+    / "langid.yaml",
+) -> None:
+    """Accuracy of language identification on short messages."""
+    from bot.quality.langid_eval import evaluate_langid
+
+    correct, total, mistakes = evaluate_langid(data)
+    typer.echo(f"language identification: {correct}/{total} = {correct / max(total, 1):.1%}")
+    for text, expected, got in mistakes:
+        typer.echo(f"  {text!r}: expected {expected}, got {got}")
+
+
+def main() -> None:
+    """Entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

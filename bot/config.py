@@ -1,0 +1,118 @@
+"""Settings from environment variables or a `.env` file, validated at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the variable in one line."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot, with its default."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    database_url: str = Field(default="", alias="PEREVIR_DATABASE_URL")
+    telegram_api_url: str = Field(default=TELEGRAM_API_URL, alias="PEREVIR_TELEGRAM_API_URL")
+    content_dir: Path = Field(default=PROJECT_ROOT / "content", alias="PEREVIR_CONTENT_DIR")
+    models_dir: Path = Field(default=PROJECT_ROOT / "models", alias="PEREVIR_MODELS_DIR")
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="PEREVIR_DATA_DIR")
+    pseudonym_key: SecretStr | None = Field(default=None, alias="PEREVIR_PSEUDONYM_KEY")
+    counsellor_chat_id: int | None = Field(default=None, alias="PEREVIR_COUNSELLOR_CHAT_ID")
+    counsellors: str = Field(default="", alias="PEREVIR_COUNSELLORS")
+    retention_days: int = Field(default=30, ge=1, le=3650, alias="PEREVIR_RETENTION_DAYS")
+    log_level: str = Field(default="INFO", alias="PEREVIR_LOG_LEVEL")
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        token = value.get_secret_value()
+        head, _, tail = token.partition(":")
+        if not head.isdigit() or len(tail) < 20:
+            raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_shape(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @field_validator("counsellors")
+    @classmethod
+    def _counsellors_shape(cls, value: str) -> str:
+        for part in value.replace(";", ",").split(","):
+            if part.strip() and not part.strip().split("=")[0].strip().lstrip("-").isdigit():
+                raise ValueError("must be Telegram ids separated by commas (id or id=Display name)")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'perevir.db'}"
+
+    def counsellor_names(self) -> dict[int, str]:
+        """Listed counsellors' Telegram ids mapped to their display names."""
+        names: dict[int, str] = {}
+        for part in self.counsellors.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            ident, _, name = part.partition("=")
+            names[int(ident.strip())] = name.strip()
+        return names
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise SettingsError with one clear line on a bad value."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{alias or field}: {message}") from None
+
+
+def ensure_pseudonym_key(settings: Settings) -> bytes:
+    """Return the pseudonym key, generating and storing one in the data folder on first run."""
+    if settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value():
+        return settings.pseudonym_key.get_secret_value().encode()
+    path = settings.data_dir / "pseudonym.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip().encode()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key.encode()

@@ -1,0 +1,176 @@
+"""Queries the bot needs, grouped by what they are about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.db.models import FaqMissRecord, Feedback, InboxUpdate, User, utcnow
+
+
+class Repository:
+    """All reads and writes of the bot, each in its own short transaction."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine | None = None
+    ) -> None:
+        self.sessions = sessions
+        self.engine = engine
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    # ---- inbox -----------------------------------------------------------------------
+    async def record_update(self, update_id: int, payload: str) -> bool:
+        """Record an incoming update as pending; False if it was seen before."""
+        async with self.sessions() as session:
+            session.add(
+                InboxUpdate(
+                    update_id=update_id,
+                    status="pending",
+                    attempts=1,
+                    payload=payload,
+                    received_at=utcnow(),
+                )
+            )
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return False
+        return True
+
+    async def claim_pending(self, update_id: int, max_attempts: int = 3) -> bool:
+        """Take a pending update for a retry after a restart; False when done or out of tries."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                update(InboxUpdate)
+                .where(
+                    InboxUpdate.update_id == update_id,
+                    InboxUpdate.status == "pending",
+                    InboxUpdate.attempts < max_attempts,
+                )
+                .values(attempts=InboxUpdate.attempts + 1)
+            )
+            await session.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    async def finish_update(self, update_id: int, status: str = "done") -> None:
+        """Mark an update handled and erase its content."""
+        async with self.sessions() as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == update_id)
+                .values(status=status, payload=None, handled_at=utcnow())
+            )
+            await session.commit()
+
+    async def pending_updates(self) -> list[tuple[int, str]]:
+        """Updates recorded but never handled (a crash happened), oldest first."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(InboxUpdate.update_id, InboxUpdate.payload)
+                .where(InboxUpdate.status == "pending")
+                .order_by(InboxUpdate.update_id)
+            )
+            return [(int(uid), payload or "{}") for uid, payload in rows.all()]
+
+    async def purge_inbox(self, older_than: dt.timedelta) -> int:
+        """Drop handled inbox rows older than the given age."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                delete(InboxUpdate).where(
+                    InboxUpdate.status != "pending", InboxUpdate.received_at < utcnow() - older_than
+                )
+            )
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    # ---- users -----------------------------------------------------------------------
+    async def language(self, pseudonym: str) -> str | None:
+        """The user's saved language, if any."""
+        async with self.sessions() as session:
+            user = await session.get(User, pseudonym)
+            return user.language if user else None
+
+    async def set_language(self, pseudonym: str, language: str) -> None:
+        """Save the user's language (creating the user)."""
+        async with self.sessions() as session:
+            user = await session.get(User, pseudonym)
+            if user is None:
+                session.add(
+                    User(
+                        pseudonym=pseudonym,
+                        language=language,
+                        created_at=utcnow(),
+                        last_seen_at=utcnow(),
+                    )
+                )
+            else:
+                user.language = language
+                user.last_seen_at = utcnow()
+            try:
+                await session.commit()
+            except IntegrityError:  # created concurrently: update instead
+                await session.rollback()
+                await session.execute(
+                    update(User)
+                    .where(User.pseudonym == pseudonym)
+                    .values(language=language, last_seen_at=utcnow())
+                )
+                await session.commit()
+
+    # ---- feedback and misses ---------------------------------------------------------
+    async def add_feedback(self, pseudonym: str, topic: str, helpful: bool, language: str) -> None:
+        """Store a vote on an answer."""
+        async with self.sessions() as session:
+            session.add(
+                Feedback(
+                    user_pseudonym=pseudonym,
+                    topic=topic,
+                    helpful=helpful,
+                    language=language,
+                    created_at=utcnow(),
+                )
+            )
+            await session.commit()
+
+    async def add_miss(self, pseudonym: str | None, language: str, nearest: str | None) -> int:
+        """Count a question the bot could not answer; returns the record id."""
+        async with self.sessions() as session:
+            record = FaqMissRecord(
+                user_pseudonym=pseudonym,
+                language=language,
+                nearest_topic=nearest,
+                created_at=utcnow(),
+            )
+            session.add(record)
+            await session.commit()
+            return int(record.id)
+
+    async def feedback_counts(self) -> dict[tuple[str, bool], int]:
+        """Votes per (topic, helpful)."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Feedback.topic, Feedback.helpful, func.count()).group_by(
+                    Feedback.topic, Feedback.helpful
+                )
+            )
+            return {(t, bool(h)): int(n) for t, h, n in rows.all()}
+
+    async def forget(self, pseudonym: str) -> None:
+        """Erase everything stored about one user."""
+        async with self.sessions() as session:
+            await session.execute(delete(Feedback).where(Feedback.user_pseudonym == pseudonym))
+            await session.execute(
+                update(FaqMissRecord)
+                .where(FaqMissRecord.user_pseudonym == pseudonym)
+                .values(user_pseudonym=None, shared_text=None)
+            )
+            await session.execute(delete(User).where(User.pseudonym == pseudonym))
+            await session.commit()

@@ -1,0 +1,312 @@
+"""The conversation engine: what the bot says to a job-seeker, independent of Telegram.
+
+The Telegram handlers and the terminal chat both drive this engine; it returns replies (text in
+Telegram HTML plus buttons) and events for the caller to store. States are in `states.py`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.domain.faq import Band, FaqIndex, FaqMatch
+
+MAX_QUESTION_LENGTH = 1000
+UI_LANGUAGES = ("uk", "en")
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: its label and the action it sends back (at most 64 bytes)."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the user: Telegram HTML text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """Event: the user chose a language."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Event: the user rated an answer (topic and vote only)."""
+
+    topic: str
+    helpful: bool
+    lang: str
+
+
+@dataclass(frozen=True)
+class FaqMiss:
+    """Event: a question the bot could not answer, counted by language and nearest topic."""
+
+    lang: str
+    nearest: str | None
+
+
+Event = SetLanguage | Feedback | FaqMiss
+
+
+@dataclass
+class Outcome:
+    """What the engine decided: replies to send and events to store."""
+
+    replies: list[Reply] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of answering one question, for the CLI's JSON and for the chat."""
+
+    language: str | None
+    answer_language: str
+    match: FaqMatch
+    answer: str | None
+
+
+class ContentView:
+    """What the engine needs from content: strings, FAQ answers, hotlines."""
+
+    def text(self, lang: str, key: str, **params: object) -> str:  # pragma: no cover
+        """A UI string."""
+        raise NotImplementedError
+
+    def answer(self, lang: str, entry_id: str) -> tuple[str, str, tuple[str, ...], str]:
+        """(title, answer HTML, source URLs, checked date) of an entry."""
+        raise NotImplementedError  # pragma: no cover
+
+    def hotline_lines(self, lang: str) -> list[str]:
+        """One rendered line per verified hotline."""
+        raise NotImplementedError  # pragma: no cover
+
+
+Detector = Callable[[str], tuple[str | None, float]]
+
+
+class Dialogue:
+    """Turns what a user sends into replies and events."""
+
+    def __init__(self, content: ContentView, faq: FaqIndex, detect: Detector) -> None:
+        self.content = content
+        self.faq = faq
+        self.detect = detect
+
+    # ---- building blocks -------------------------------------------------------------
+    def _t(self, lang: str, key: str, **params: object) -> str:
+        return self.content.text(lang, key, **params)
+
+    def hotline_line(self, lang: str) -> str:
+        """The first verified hotline, in one short phrase, for error messages."""
+        lines = self.content.hotline_lines(lang)
+        return lines[0] if lines else ""
+
+    def hotlines(self, lang: str) -> Reply:
+        """The hotlines card."""
+        body = "\n".join(self.content.hotline_lines(lang))
+        text = (
+            f"{self._t(lang, 'hotlines.title')}\n\n{body}\n\n{self._t(lang, 'hotlines.emergency')}"
+        )
+        return Reply(text)
+
+    def menu(self, lang: str) -> Reply:
+        """The main menu."""
+        return Reply(
+            self._t(lang, "menu.title"),
+            (
+                (Button(self._t(lang, "menu.ask"), "menu:ask"),),
+                (Button(self._t(lang, "menu.check"), "menu:check"),),
+                (Button(self._t(lang, "menu.counsellor"), "menu:counsellor"),),
+                (Button(self._t(lang, "menu.hotlines"), "menu:hotlines"),),
+            ),
+        )
+
+    def language_choice(self) -> Reply:
+        """The language question, in both languages."""
+        return Reply(
+            self._t("uk", "language.choose"),
+            (
+                (
+                    Button(self._t("uk", "language.name"), "lang:uk"),
+                    Button(self._t("en", "language.name"), "lang:en"),
+                ),
+            ),
+        )
+
+    def privacy(self, lang: str, retention_days: int) -> Reply:
+        """The privacy note."""
+        return Reply(
+            self._t(
+                lang,
+                "privacy.note",
+                retention_days=retention_days,
+                hotline_line=self.hotline_line(lang),
+            )
+        )
+
+    def error(self, lang: str, key: str, **params: object) -> Reply:
+        """A kind error reply that always carries a hotline."""
+        return Reply(self._t(lang, key, hotline_line=self.hotline_line(lang), **params))
+
+    # ---- questions -------------------------------------------------------------------
+    def understand(self, text: str, saved: str | None, force: str | None = None) -> Answer:
+        """Find the FAQ answer for a question, choosing the language to search and answer in."""
+        detected, confidence = self.detect(text)
+        if detected is not None and confidence >= 0.6:
+            language: str | None = detected
+        else:
+            language = saved if saved in UI_LANGUAGES else detected
+        answer_language = force or ("en" if language == "en" else "uk")
+        match = self.faq.search(answer_language, text)
+        answer = None
+        if match.topic is not None:
+            answer = self.content.answer(answer_language, match.topic)[1]
+        return Answer(language, answer_language, match, answer)
+
+    def _answer_reply(self, lang: str, entry_id: str) -> Reply:
+        title, answer, sources, checked = self.content.answer(lang, entry_id)
+        links = " · ".join(
+            f'<a href="{html.escape(url, quote=True)}">{i}</a>' for i, url in enumerate(sources, 1)
+        )
+        text = (
+            f"<b>{html.escape(title)}</b>\n\n{answer}\n\n"
+            f"<i>{self._t(lang, 'faq.sources')} {links}. "
+            f"{self._t(lang, 'faq.checked', date=checked)}</i>"
+        )
+        return Reply(
+            text,
+            (
+                (
+                    Button(self._t(lang, "feedback.yes"), f"fb:{entry_id}:1"),
+                    Button(self._t(lang, "feedback.no"), f"fb:{entry_id}:0"),
+                ),
+            ),
+        )
+
+    def question(self, text: str, saved: str | None) -> Outcome:
+        """Answer a free-text question: answer, offer choices, or say so kindly."""
+        ui = saved if saved in UI_LANGUAGES else None
+        stripped = text.strip()
+        if not stripped:
+            return Outcome([self.error(ui or "uk", "errors.empty")])
+        if len(stripped) > MAX_QUESTION_LENGTH:
+            return Outcome(
+                [
+                    self.error(
+                        ui or "uk",
+                        "errors.too_long",
+                        length=len(stripped),
+                        limit=MAX_QUESTION_LENGTH,
+                    )
+                ]
+            )
+        result = self.understand(stripped, saved)
+        lang = result.answer_language
+        outcome = Outcome()
+        prefix = (
+            self._t(lang, "language.russian_notice") + "\n\n" if result.language == "ru" else ""
+        )
+        match = result.match
+        if match.band is Band.ANSWER and match.topic is not None:
+            reply = self._answer_reply(lang, match.topic)
+            outcome.replies.append(Reply(prefix + reply.text, reply.buttons))
+        elif match.band is Band.SUGGEST:
+            rows = tuple(
+                (Button(self.content.answer(lang, topic)[0], f"faq:{topic}"),)
+                for topic in match.suggestions
+            )
+            outcome.replies.append(Reply(prefix + self._t(lang, "faq.suggest"), rows))
+        else:
+            outcome.events.append(FaqMiss(lang, match.nearest))
+            miss = self.hotlines(lang)
+            outcome.replies.append(
+                Reply(
+                    prefix + self._t(lang, "faq.miss") + "\n\n" + miss.text,
+                    ((Button(self._t(lang, "menu.counsellor"), "menu:counsellor"),),),
+                )
+            )
+        return outcome
+
+    # ---- actions (buttons) -----------------------------------------------------------
+    def action(self, action: str, saved: str | None, retention_days: int) -> Outcome:
+        """Handle a button press; unknown or stale actions get the menu again."""
+        lang = saved if saved in UI_LANGUAGES else "uk"
+        kind, _, rest = action.partition(":")
+        if kind == "lang" and rest in UI_LANGUAGES:
+            return Outcome(
+                [
+                    Reply(self._t(rest, "language.set")),
+                    self.privacy(rest, retention_days),
+                    self.menu(rest),
+                ],
+                [SetLanguage(rest)],
+            )
+        if kind == "menu":
+            if rest == "ask":
+                return Outcome([Reply(self._t(lang, "ask.prompt"))])
+            if rest == "hotlines":
+                return Outcome([self.hotlines(lang)])
+            if rest in ("check", "counsellor"):
+                return Outcome(
+                    [
+                        Reply(
+                            self._t(lang, f"not_built.{rest}")
+                            + "\n\n"
+                            + "\n".join(self.content.hotline_lines(lang))
+                        )
+                    ]
+                )
+        if kind == "faq" and self._has_entry(rest):
+            return Outcome([self._answer_reply(lang, rest)])
+        if kind == "fb":
+            topic, _, vote = rest.rpartition(":")
+            if self._has_entry(topic) and vote in ("0", "1"):
+                return Outcome(
+                    [Reply(self._t(lang, "feedback.thanks"))], [Feedback(topic, vote == "1", lang)]
+                )
+        return Outcome([self.menu(lang)])
+
+    def _has_entry(self, entry_id: str) -> bool:
+        try:
+            self.content.answer("uk", entry_id)
+        except KeyError:
+            return False
+        return True
+
+    # ---- commands --------------------------------------------------------------------
+    def command(self, name: str, saved: str | None, retention_days: int) -> Outcome:
+        """Handle /start, /language, /help, /privacy, /hotlines and unknown commands."""
+        lang = saved if saved in UI_LANGUAGES else "uk"
+        if name == "start":
+            if saved not in UI_LANGUAGES:
+                return Outcome([self.language_choice()])
+            return Outcome([self.menu(lang)])
+        if name == "language":
+            return Outcome([self.language_choice()])
+        if name == "help":
+            return Outcome([Reply(self._t(lang, "help.text")), self.menu(lang)])
+        if name == "privacy":
+            return Outcome([self.privacy(lang, retention_days)])
+        if name == "hotlines":
+            return Outcome([self.hotlines(lang)])
+        return Outcome(
+            [Reply(self._t(lang, "errors.unknown_command") + "\n\n" + self._t(lang, "help.text"))]
+        )
+
+    def unsupported(self, kind: str, saved: str | None) -> Outcome:
+        """A sticker, photo, voice, file or edit: say kindly what the bot can read."""
+        lang = saved if saved in UI_LANGUAGES else "uk"
+        key = {"sticker": "errors.sticker", "edited": "errors.edited"}.get(kind, "errors.media")
+        return Outcome([Reply(self._t(lang, key))])

@@ -1,0 +1,1 @@
+"""Measurements of the bot's understanding on held-out labelled sets."""

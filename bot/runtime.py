@@ -1,0 +1,19 @@
+"""Start-up steps shared by the bot and the CLI: settings, content, storage."""
+
+from __future__ import annotations
+
+from bot.brain import Brain
+from bot.config import Settings, ensure_pseudonym_key
+from bot.db.database import make_async_engine, make_sessionmaker, migrate
+from bot.db.repository import Repository
+from bot.services import Services
+
+
+def open_services(settings: Settings, brain: Brain | None = None) -> Services:
+    """Load content (ContentError if broken), migrate the database, and wire the services."""
+    brain = brain or Brain.load(settings.content_dir)
+    url = settings.effective_database_url
+    migrate(url)
+    engine = make_async_engine(url)
+    repository = Repository(make_sessionmaker(engine), engine)
+    return Services(brain, repository, ensure_pseudonym_key(settings), settings.retention_days)

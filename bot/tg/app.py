@@ -1,0 +1,98 @@
+"""Builds the python-telegram-bot Application with Perevir's handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.services import Services
+from bot.tg import handlers
+from bot.tg.durable import DurableApplication
+
+COMMANDS = ("start", "language", "help", "privacy", "hotlines")
+MEDIA = (
+    filters.PHOTO
+    | filters.VIDEO
+    | filters.VOICE
+    | filters.AUDIO
+    | filters.Document.ALL
+    | filters.VIDEO_NOTE
+    | filters.LOCATION
+    | filters.CONTACT
+    | filters.POLL
+    | filters.ANIMATION
+)
+
+
+def file_url(base_url: str) -> str:
+    """The file download URL that goes with a Bot API base URL ending in /bot."""
+    root = base_url.rstrip("/")
+    return (root[: -len("/bot")] if root.endswith("/bot") else root) + "/file/bot"
+
+
+def build_application(token: str, base_url: str, services: Services) -> DurableApplication:
+    """The Application, talking to the Bot API at base_url (Telegram's or a local server)."""
+    app = (
+        Application.builder()
+        .application_class(DurableApplication)
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url(base_url))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    assert isinstance(app, DurableApplication)
+    app.repository = services.repository
+    app.bot_data["services"] = services
+    private = filters.ChatType.PRIVATE
+    for name in COMMANDS:
+        app.add_handler(CommandHandler(name, handlers.command(name), filters=private))
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.unsupported("edited"))
+    )
+    app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT, handlers.text_message))
+    app.add_handler(MessageHandler(private & filters.Sticker.ALL, handlers.unsupported("sticker")))
+    app.add_handler(MessageHandler(private & MEDIA, handlers.unsupported("media")))
+    app.add_handler(CallbackQueryHandler(handlers.button))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+async def start(app: DurableApplication, poll_timeout: float = 10.0) -> None:
+    """Start the bot: initialise, replay what a crash left pending, then poll."""
+    await app.initialize()
+    await app.replay_pending()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0,
+        timeout=int(poll_timeout),
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )
+
+
+async def stop(app: DurableApplication) -> None:
+    """Stop polling and shut down cleanly."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+def quiet_logs() -> None:
+    """Keep tokens and user data out of logs: httpx logs URLs (with the token)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("telegram.ext").setLevel(logging.INFO)

@@ -1,0 +1,96 @@
+"""Thin handlers: read the update, ask the engine, store its events, send its replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.domain.dialogue import Dialogue, Outcome
+from bot.services import Services
+from bot.tg.render import send_replies
+
+log = logging.getLogger(__name__)
+
+Decide = Callable[[Dialogue, str | None, Services], Outcome]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    """The bot's shared services."""
+    svc: Services = context.application.bot_data["services"]
+    return svc
+
+
+async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: Decide) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    svc = services(context)
+    key = svc.pseudonym(user.id)
+    language = await svc.language(key)
+    outcome = decide(svc.brain.dialogue, language, svc)
+    await svc.store(key, outcome)
+    await send_replies(context.bot, chat.id, outcome.replies)
+
+
+def command(name: str) -> Handler:
+    """A handler for one of the engine's commands."""
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _respond(
+            update, context, lambda d, lang, svc: d.command(name, lang, svc.retention_days)
+        )
+
+    handle.__doc__ = f"/{name}"
+    return handle
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not know."""
+    await _respond(update, context, lambda d, lang, svc: d.command("", lang, svc.retention_days))
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Free text: a question for the FAQ."""
+    text = update.effective_message.text if update.effective_message else ""
+    await _respond(update, context, lambda d, lang, svc: d.question(text or "", lang))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    data = query.data or ""
+    await _respond(update, context, lambda d, lang, svc: d.action(data, lang, svc.retention_days))
+
+
+def unsupported(kind: str) -> Handler:
+    """A handler for what the bot cannot read (stickers, media, edits)."""
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await _respond(update, context, lambda d, lang, svc: d.unsupported(kind, lang))
+
+    handle.__doc__ = f"unsupported: {kind}"
+    return handle
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure without user data and tell the user kindly."""
+    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    svc = services(context)
+    language = None
+    if update.effective_user is not None:
+        language = await svc.language(svc.pseudonym(update.effective_user.id))
+    reply = svc.brain.dialogue.error(language or "uk", "errors.internal")
+    try:
+        await send_replies(context.bot, update.effective_chat.id, [reply])
+    except Exception as exc:  # the error path must never raise
+        log.error("could not send the error reply: %s", type(exc).__name__)

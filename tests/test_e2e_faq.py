@@ -1,0 +1,177 @@
+"""The real bot over real HTTP: a job-seeker's conversation from /start to an answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.brain import Brain
+from bot.db.models import Feedback
+from bot.services import Services
+from tests.e2e_support import make_services, running_bot
+from tests.support.bot_api import BotApiServer
+
+pytestmark = pytest.mark.e2e
+USER = 5550001
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    async with BotApiServer() as srv:
+        srv.user(USER, "Olena", "uk")
+        yield srv
+
+
+@pytest.fixture
+async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
+    svc = make_services(brain, tmp_path)
+    yield svc
+    await svc.repository.close()
+
+
+def _buttons(message: dict) -> list[str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+async def _choose_english(server: BotApiServer) -> None:
+    server.send_command(USER, "/start")
+    [choice] = await server.wait_for_message(USER)
+    assert _buttons(choice) == ["lang:uk", "lang:en"]
+    server.press_button(USER, choice["message_id"], "lang:en")
+    await server.wait_for_message(USER, count=3, contains="not end-to-end encrypted")
+
+
+async def test_start_language_question_answer_and_vote(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.send_text(USER, "my boss wants to keep my passport, is that ok?")
+        [answer] = await server.wait_for_message(USER)
+        assert "passport" in answer["text"].lower()
+        assert "Sources" in answer["text"]
+        assert [b for b in _buttons(answer) if b.startswith("fb:")]
+        server.press_button(USER, answer["message_id"], _buttons(answer)[0])
+        await server.wait_for_message(USER, contains="Thank you")
+    async with services.repository.sessions() as session:
+        votes = (await session.execute(select(Feedback))).scalars().all()
+    assert [(v.helpful, v.language) for v in votes] == [(True, "en")]
+
+
+async def test_the_menu_offers_the_four_paths(server: BotApiServer, services: Services) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        menu = server.messages(USER)[-1]
+        assert _buttons(menu) == ["menu:ask", "menu:check", "menu:counsellor", "menu:hotlines"]
+        server.press_button(USER, menu["message_id"], "menu:hotlines")
+        [hotlines] = await server.wait_for_message(USER)
+        assert "527" in hotlines["text"]
+
+
+async def test_language_switch_persists_across_a_restart(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.send_command(USER, "/language")
+        [choice] = await server.wait_for_message(USER)
+        server.press_button(USER, choice["message_id"], "lang:uk")
+        await server.wait_for_message(USER, count=3, contains="українською")
+    async with running_bot(server, services):
+        server.send_command(USER, "/help")
+        await server.wait_for_message(USER, count=2, contains="Я — бот")
+
+
+async def test_unknown_command_sticker_and_gibberish_get_kind_replies(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.send_command(USER, "/weather")
+        await server.wait_for_message(USER, contains="I don't know that command")
+        server.send_sticker(USER)
+        await server.wait_for_message(USER, contains="sticker")
+        server.send_photo(USER, caption="look")
+        await server.wait_for_message(USER, contains="can't read photos")
+        server.send_text(USER, "qwzx plorf")
+        [miss] = await server.wait_for_message(USER)
+        assert "don't know the answer" in miss["text"] or "not sure" in miss["text"]
+
+
+async def test_an_edited_message_and_a_huge_message_are_answered(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        sent = server.send_text(USER, "hello")
+        await server.wait_for_message(USER)
+        server.edit_text(USER, sent["message"]["message_id"], "hello again")
+        await server.wait_for_message(USER, contains="edited")
+        server.send_text(USER, "passport " * 400)
+        await server.wait_for_message(USER, contains="too long")
+
+
+async def test_a_duplicate_update_is_answered_once(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        update = server.send_text(USER, "can I work on a tourist visa")
+        await server.wait_for_message(USER)
+        server.inject_raw(update)
+        await server.expect_no_message(USER, within=1.0)
+
+
+async def test_an_update_left_pending_by_a_crash_is_answered_after_restart(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+    # The process died right after recording this update, before answering it.
+    crashed = {
+        "update_id": 990001,
+        "message": {
+            "message_id": 4242,
+            "date": 1_790_000_000,
+            "chat": {"id": USER, "type": "private"},
+            "from": {"id": USER, "is_bot": False, "first_name": "Olena"},
+            "text": "is it normal to pay an agency for a job abroad",
+        },
+    }
+    await services.repository.record_update(990001, json.dumps(crashed))
+    async with running_bot(server, services):
+        [answer] = await server.wait_for_message(USER)
+        assert "agenc" in answer["text"].lower()
+    assert await services.repository.pending_updates() == []
+
+
+async def test_telegram_errors_are_retried_until_the_reply_arrives(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.fail_next("sendMessage", code=502, times=2)
+        server.send_command(USER, "/hotlines")
+        await server.wait_for_message(USER, contains="527", timeout=10)
+        server.fail_next("sendMessage", code=429, retry_after=1)
+        server.send_command(USER, "/privacy")
+        await server.wait_for_message(USER, contains="encrypted", timeout=10)
+
+
+async def test_a_user_who_blocked_the_bot_does_not_break_it(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.block(USER)
+        server.send_command(USER, "/help")
+        # /help answers with two messages; both are refused while blocked.
+        await server.wait_for(lambda: sum(1 for c in server.calls("sendMessage") if c.error) == 2)
+        server.unblock(USER)
+        server.send_command(USER, "/hotlines")
+        await server.wait_for_message(USER, contains="527")
