@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint types unit bench train clean
+.PHONY: run test lint types unit model bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,11 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy bot
 
-unit: $(STAMP)
-	$(BIN)/perevir content check
+model: $(STAMP)
+	$(BIN)/perevir train --if-stale
+
+unit: $(STAMP) model
+	$(BIN)/perevir content check --summary
 	$(BIN)/python -m pytest -q
 
 test: lint types unit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from bot.content.view import RenderedContent
 from bot.domain.dialogue import Dialogue
 from bot.domain.faq import FaqDocument, FaqIndex
 from bot.nlp import Lemmatizer, detect_language
+from bot.risk.model import ModelError, RiskModel
+
+log = logging.getLogger(__name__)
 
 
 def _detect(text: str) -> tuple[str | None, float]:
@@ -41,16 +45,36 @@ class Brain:
     lemmatizer: Lemmatizer
     faq: FaqIndex
     dialogue: Dialogue
+    risk: RiskModel | None = None
 
     @classmethod
-    def from_content(cls, content: Content, lemmatizer: Lemmatizer | None = None) -> Brain:
+    def from_content(
+        cls, content: Content, lemmatizer: Lemmatizer | None = None, risk: RiskModel | None = None
+    ) -> Brain:
         """Build the index and engine for already loaded content."""
         lemmatizer = lemmatizer or Lemmatizer()
         faq = build_faq_index(content, lemmatizer)
-        dialogue = Dialogue(RenderedContent(content), faq, _detect)
-        return cls(content, lemmatizer, faq, dialogue)
+        check = (lambda text: risk.check(text).assessment) if risk is not None else None
+        dialogue = Dialogue(RenderedContent(content), faq, _detect, check)
+        return cls(content, lemmatizer, faq, dialogue, risk)
 
     @classmethod
-    def load(cls, content_dir: Path, lemmatizer: Lemmatizer | None = None) -> Brain:
-        """Load content (raising ContentError when broken) and build everything."""
-        return cls.from_content(load_content(content_dir), lemmatizer)
+    def load(
+        cls, content_dir: Path, models_dir: Path | None = None, lemmatizer: Lemmatizer | None = None
+    ) -> Brain:
+        """Load content (raising ContentError when broken), the risk model, and build everything."""
+        lemmatizer = lemmatizer or Lemmatizer()
+        return cls.from_content(
+            load_content(content_dir), lemmatizer, load_risk_model(models_dir, lemmatizer)
+        )
+
+
+def load_risk_model(models_dir: Path | None, lemmatizer: Lemmatizer) -> RiskModel | None:
+    """The risk model, or None (logged) when it is missing or refused: the bot still answers."""
+    if models_dir is None:
+        return None
+    try:
+        return RiskModel.load(models_dir / "risk", lemmatizer)
+    except ModelError as exc:
+        log.error("job-offer checker off: %s", exc)
+        return None

@@ -18,8 +18,10 @@ app = typer.Typer(
 )
 content_app = typer.Typer(help="Check and preview the content editors write.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Measure the bot on held-out data.", no_args_is_help=True)
+data_app = typer.Typer(help="Training data: splits and summary.", no_args_is_help=True)
 app.add_typer(content_app, name="content")
 app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(data_app, name="data")
 
 NO_TOKEN = """No Telegram bot token is set, so the bot cannot go online yet.
 
@@ -46,7 +48,7 @@ def _brain(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.content import ContentError
 
     try:
-        return Brain.load(settings.content_dir)
+        return Brain.load(settings.content_dir, settings.models_dir)
     except ContentError as exc:
         typer.echo("The content has errors; the bot will not start until they are fixed:", err=True)
         for problem in exc.problems:
@@ -142,6 +144,7 @@ def ask(
 def content_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     content_dir: Annotated[Path | None, typer.Option(help="The content folder.")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Errors and totals only.")] = False,
 ) -> None:
     """Check every content file; exit 1 on errors, 0 with warnings only."""
     from bot.content.check import run_check
@@ -151,7 +154,7 @@ def content_check(
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
-        typer.echo(report.as_text())
+        typer.echo(report.as_text(show_warnings=not summary))
     raise typer.Exit(1 if report.errors else 0)
 
 
@@ -215,6 +218,154 @@ def evaluate_langid_command(
     typer.echo(f"language identification: {correct}/{total} = {correct / max(total, 1):.1%}")
     for text, expected, got in mistakes:
         typer.echo(f"  {text!r}: expected {expected}, got {got}")
+
+
+@data_app.command("split")
+def data_split() -> None:
+    """Give new training texts a split; existing ones never move."""
+    from bot.risk.data import assign_splits, load_examples, load_splits, summary, write_splits
+
+    examples = load_examples()
+    before = load_splits()
+    splits = assign_splits(examples, before)
+    write_splits(splits)
+    typer.echo(f"{len(splits) - len(before)} new texts assigned; {summary(examples)}")
+
+
+@app.command()
+def train(
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Only if the data changed.")] = False,
+    models_dir: Annotated[Path | None, typer.Option(help="Where to write models/risk.")] = None,
+) -> None:
+    """Train the risk model from training_data/ and write models/risk/ with its card."""
+    import time
+
+    from bot.risk.card import write_model_card
+    from bot.risk.data import data_hash, load_examples, load_splits, split_examples
+    from bot.risk.evaluate import evaluate_split
+    from bot.risk.model import ModelError, RiskModel
+    from bot.risk.train import train as train_model
+
+    folder = (models_dir or _settings().models_dir) / "risk"
+    if if_stale:
+        try:
+            current = RiskModel.load(folder)
+            if current.card.get("data_sha256") == data_hash():
+                typer.echo(f"The risk model {current.version} matches the training data.")
+                return
+            typer.echo("The training data changed since the model was trained: retraining.")
+        except ModelError as exc:
+            typer.echo(f"{exc}: training.")
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        typer.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)
+
+    model = train_model(progress=progress)
+    test = split_examples(load_examples(), load_splits())["test"]
+    reports = evaluate_split(model, test)
+    model.card["test"] = {
+        "per_label": reports["model"].per_label,
+        "levels": reports["model"].levels,
+        "baseline_levels": reports["baseline"].levels,
+    }
+    model.save(folder)
+    write_model_card(model.card, folder)
+    typer.echo(f"Wrote {folder} ({model.version}) in {time.perf_counter() - started:.1f} s.")
+
+
+@evaluate_app.command("risk")
+def evaluate_risk_command(
+    external: Annotated[Path | None, typer.Option(help="../shared/data/external")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the PNG charts.")] = PROJECT_ROOT
+    / "reports"
+    / "risk",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per-label and per-language metrics on the test split, beside the keyword baseline."""
+    from bot.risk.data import load_examples, load_splits, split_examples
+    from bot.risk.evaluate import evaluate_external, evaluate_split, write_charts
+
+    model = _risk_model(_settings())
+    test = split_examples(load_examples(), load_splits())["test"]
+    reports = evaluate_split(model, test)
+    charts = write_charts(model, test, reports, out)
+    ext = evaluate_external(model, external) if external else {}
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    name: {"per_label": r.per_label, "levels": r.levels, "confusion": r.confusion}
+                    for name, r in reports.items()
+                }
+                | {"external": ext},
+                ensure_ascii=False,
+            )
+        )
+        return
+    langs = list(reports["model"].per_label)
+    typer.echo(f"Test split: {len(test)} texts. F1 per label (model / keyword baseline):")
+    typer.echo(f"{'label':22}" + "".join(f"{lang:>14}" for lang in langs) + f"{'P':>7}{'R':>7}")
+    for label in model.labels:
+        cells = "".join(
+            f"{reports['model'].per_label[lang][label]['f1']:>7.2f}/"
+            f"{reports['baseline'].per_label[lang][label]['f1']:<6.2f}"
+            for lang in langs
+        )
+        overall = reports["model"].per_label["all"][label]
+        typer.echo(f"{label:22}{cells}{overall['precision']:>7.2f}{overall['recall']:>7.2f}")
+    for name in ("model", "baseline"):
+        for cut, row in reports[name].levels.items():
+            typer.echo(
+                f"{name:8} called {cut:7}: recall on risky {row['recall_risky']:.3f}, "
+                f"false-positive rate on legitimate {row['false_positive_rate']:.3f}"
+            )
+    typer.echo("Charts: " + ", ".join(str(c) for c in charts))
+    if "irish" in ext:
+        irish = ext["irish"]
+        typer.echo(
+            f"Irish adverts: {irish['adverts']}; high {irish['high_share']:.1%}, "
+            f"medium {irish['medium_share']:.1%}. Top 20 by score:"
+        )
+        for row in irish["top20"]:
+            typer.echo(
+                f"  {row['score']:.2f} {row['level']:6} {row['id']}: {row['title'][:60]} "
+                f"{row['flags']} {row['evidence']}"
+            )
+    if "emscad" in ext:
+        for kind, row in ext["emscad"].items():
+            typer.echo(
+                f"EMSCAD {kind}: {row['adverts']} adverts; high {row['high_share']:.1%}, "
+                f"medium+ {row['medium_plus_share']:.1%}, any flag {row['any_flag_share']:.1%}"
+            )
+
+
+def _risk_model(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.risk.model import ModelError, RiskModel
+
+    try:
+        return RiskModel.load(settings.models_dir / "risk")
+    except ModelError as exc:
+        typer.echo(f"Risk model: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("check-ad")
+def check_ad(
+    source: Annotated[str, typer.Argument(help="A file with the advert, or - for stdin.")] = "-",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check a job advert for red flags."""
+    from bot.risk.report import check_result_json, check_result_text
+
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    settings = _settings()
+    model = _risk_model(settings)
+    result = model.check(text)
+    if as_json:
+        typer.echo(json.dumps(check_result_json(result, settings.content_dir), ensure_ascii=False))
+    else:
+        typer.echo(check_result_text(result, settings.content_dir))
 
 
 def main() -> None:

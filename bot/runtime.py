@@ -11,7 +11,7 @@ from bot.services import Services
 
 def open_services(settings: Settings, brain: Brain | None = None) -> Services:
     """Load content (ContentError if broken), migrate the database, and wire the services."""
-    brain = brain or Brain.load(settings.content_dir)
+    brain = brain or Brain.load(settings.content_dir, settings.models_dir)
     url = settings.effective_database_url
     migrate(url)
     engine = make_async_engine(url)

@@ -6,7 +6,8 @@ import html
 import re
 from collections.abc import Callable
 
-from bot.domain.dialogue import Dialogue, Outcome, Reply, SetLanguage
+from bot.domain.dialogue import Dialogue, Outcome, SetLanguage, SetState
+from bot.domain.dialogue_types import Reply
 
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -25,6 +26,7 @@ class TerminalChat:
         self.dialogue = dialogue
         self.retention_days = retention_days
         self.language: str | None = None
+        self.state: str | None = None
         self.choices: list[str] = []
 
     def render(self, outcome: Outcome) -> str:
@@ -32,6 +34,8 @@ class TerminalChat:
         for event in outcome.events:
             if isinstance(event, SetLanguage):
                 self.language = event.lang
+            elif isinstance(event, SetState):
+                self.state = event.state
         self.choices = []
         parts = [self._reply(reply) for reply in outcome.replies]
         return "\n\n".join(parts)
@@ -53,7 +57,7 @@ class TerminalChat:
         if stripped.startswith("/"):
             name = stripped[1:].split()[0] if len(stripped) > 1 else ""
             return self.render(self.dialogue.command(name, self.language, self.retention_days))
-        return self.render(self.dialogue.question(line, self.language))
+        return self.render(self.dialogue.message(line, self.language, self.state))
 
     def loop(self, read: Callable[[str], str], write: Callable[[str], None]) -> None:
         """Talk until end of input or /quit."""

@@ -14,6 +14,7 @@ from bot.config import PROJECT_ROOT
 from bot.nlp import Lemmatizer
 
 CONTENT_DIR = PROJECT_ROOT / "content"
+MODELS_DIR = PROJECT_ROOT / "models"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 POSTGRES_URL = os.environ.get("PEREVIR_TEST_POSTGRES_URL")
 
@@ -27,7 +28,7 @@ def lemmatizer() -> Lemmatizer:
 @pytest.fixture(scope="session")
 def brain(lemmatizer: Lemmatizer) -> Brain:
     """The bot's brain built from the real content/ folder."""
-    return Brain.load(CONTENT_DIR, lemmatizer)
+    return Brain.load(CONTENT_DIR, MODELS_DIR, lemmatizer)
 
 
 def _reset_postgres(url: str) -> None:

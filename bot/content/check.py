@@ -50,9 +50,9 @@ class CheckReport:
             "warnings": [row(p) for p in self.warnings],
         }
 
-    def as_text(self) -> str:
+    def as_text(self, show_warnings: bool = True) -> str:
         """The report for a person: problems first, then the summary."""
-        lines = [str(p) for p in self.errors + self.warnings]
+        lines = [str(p) for p in self.errors + (self.warnings if show_warnings else [])]
         if lines:
             lines.append("")
         per_lang = ", ".join(f"{lang}: {n}" for lang, n in self.languages.items())

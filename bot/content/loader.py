@@ -300,35 +300,46 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def _ui_files(ui_dir: Path, lang: str) -> list[Path]:
+    """ui/<lang>.yaml first, then topic files ui/<topic>.<lang>.yaml."""
+    main = ui_dir / f"{lang}.yaml"
+    return [main, *sorted(p for p in ui_dir.glob(f"*.{lang}.yaml") if p != main)]
+
+
 def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
     strings: dict[str, dict[str, str]] = {}
     lines: dict[str, dict[str, int]] = {}
+    where: dict[str, dict[str, Path]] = {}
     for lang in LANGUAGES:
-        path = ui_dir / f"{lang}.yaml"
-        if not path.exists():
-            report.error(path, 1, f"the UI strings for '{lang}' are missing")
+        main = ui_dir / f"{lang}.yaml"
+        if not main.exists():
+            report.error(main, 1, f"the UI strings for '{lang}' are missing")
             continue
-        doc = _read(report, path)
-        if doc is None:
-            continue
-        flat: dict[str, Any] = {}
-        _flatten("", doc.data or {}, flat)
-        strings[lang] = {}
-        lines[lang] = {}
-        for key, value in flat.items():
-            line = doc.line(*key.split("."))
-            if not isinstance(value, str) or not value.strip():
-                report.error(path, line, f"'{key}' must be non-empty text")
+        strings[lang], lines[lang], where[lang] = {}, {}, {}
+        for path in _ui_files(ui_dir, lang):
+            doc = _read(report, path)
+            if doc is None:
                 continue
-            for problem in html_problems(value):
-                report.error(path, line, f"'{key}' is not valid Telegram HTML: {problem}")
-            try:
-                _placeholders(value)
-            except ValueError:
-                report.error(path, line, f"'{key}' has a broken {{placeholder}}")
-                continue
-            strings[lang][key] = value.strip()
-            lines[lang][key] = line
+            flat: dict[str, Any] = {}
+            _flatten("", doc.data or {}, flat)
+            for key, value in flat.items():
+                line = doc.line(*key.split("."))
+                if key in strings[lang]:
+                    report.error(path, line, f"'{key}' is also defined in {where[lang][key].name}")
+                    continue
+                if not isinstance(value, str) or not value.strip():
+                    report.error(path, line, f"'{key}' must be non-empty text")
+                    continue
+                for problem in html_problems(value):
+                    report.error(path, line, f"'{key}' is not valid Telegram HTML: {problem}")
+                try:
+                    _placeholders(value)
+                except ValueError:
+                    report.error(path, line, f"'{key}' has a broken {{placeholder}}")
+                    continue
+                strings[lang][key] = value.strip()
+                lines[lang][key] = line
+                where[lang][key] = path
     if len(strings) == len(LANGUAGES):
         base, other = LANGUAGES
         for lang, rival in ((base, other), (other, base)):

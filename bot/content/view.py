@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content.model import Content
-from bot.domain.dialogue import ContentView
+from bot.domain.dialogue_types import ContentView
 
 
 class RenderedContent(ContentView):

@@ -24,6 +24,7 @@ class User(Base):
 
     pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    state: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now()
     )
@@ -72,4 +73,20 @@ class FaqMissRecord(Base):
     language: Mapped[str] = mapped_column(String(8))
     nearest_topic: Mapped[str | None] = mapped_column(String(64))
     shared_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AdvertCheck(Base):
+    """One advert checked: language, level, flags, and whether it came as text or link.
+
+    No text, no user: only what anonymous statistics need.
+    """
+
+    __tablename__ = "advert_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    language: Mapped[str] = mapped_column(String(8))
+    level: Mapped[str] = mapped_column(String(8))
+    flags: Mapped[str] = mapped_column(String(512))
+    source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.models import FaqMissRecord, Feedback, InboxUpdate, User, utcnow
+from bot.db.models import AdvertCheck, FaqMissRecord, Feedback, InboxUpdate, User, utcnow
 
 
 class Repository:
@@ -124,6 +124,49 @@ class Repository:
                     .values(language=language, last_seen_at=utcnow())
                 )
                 await session.commit()
+
+    async def state(self, pseudonym: str) -> tuple[str | None, str | None]:
+        """(language, conversation state) of a user."""
+        async with self.sessions() as session:
+            user = await session.get(User, pseudonym)
+            return (user.language, user.state) if user else (None, None)
+
+    async def set_state(self, pseudonym: str, state: str | None) -> None:
+        """Save the user's conversation state (creating the user)."""
+        async with self.sessions() as session:
+            user = await session.get(User, pseudonym)
+            if user is None:
+                session.add(
+                    User(
+                        pseudonym=pseudonym, state=state, created_at=utcnow(), last_seen_at=utcnow()
+                    )
+                )
+            else:
+                user.state = state
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                await session.execute(
+                    update(User).where(User.pseudonym == pseudonym).values(state=state)
+                )
+                await session.commit()
+
+    async def add_advert_check(
+        self, language: str, level: str, flags: list[str], source: str
+    ) -> None:
+        """Count one checked advert (no text, no user)."""
+        async with self.sessions() as session:
+            session.add(
+                AdvertCheck(
+                    language=language,
+                    level=level,
+                    flags=",".join(flags),
+                    source=source,
+                    created_at=utcnow(),
+                )
+            )
+            await session.commit()
 
     # ---- feedback and misses ---------------------------------------------------------
     async def add_feedback(self, pseudonym: str, topic: str, helpful: bool, language: str) -> None:

@@ -10,26 +10,14 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.domain import states
+from bot.domain.advert import looks_like_advert, risk_card, too_short
+from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.faq import Band, FaqIndex, FaqMatch
+from bot.domain.risk import Assessment
 
 MAX_QUESTION_LENGTH = 1000
 UI_LANGUAGES = ("uk", "en")
-
-
-@dataclass(frozen=True)
-class Button:
-    """A button: its label and the action it sends back (at most 64 bytes)."""
-
-    label: str
-    action: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One message to the user: Telegram HTML text and rows of buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,7 +44,24 @@ class FaqMiss:
     nearest: str | None
 
 
-Event = SetLanguage | Feedback | FaqMiss
+@dataclass(frozen=True)
+class SetState:
+    """Event: the conversation moved to another state (see states.py)."""
+
+    state: str | None
+
+
+@dataclass(frozen=True)
+class AdvertChecked:
+    """Event: an advert was checked (for anonymous counts: no text)."""
+
+    lang: str
+    level: str
+    flags: tuple[str, ...]
+    source: str
+
+
+Event = SetLanguage | Feedback | FaqMiss | SetState | AdvertChecked
 
 
 @dataclass
@@ -77,32 +82,24 @@ class Answer:
     answer: str | None
 
 
-class ContentView:
-    """What the engine needs from content: strings, FAQ answers, hotlines."""
-
-    def text(self, lang: str, key: str, **params: object) -> str:  # pragma: no cover
-        """A UI string."""
-        raise NotImplementedError
-
-    def answer(self, lang: str, entry_id: str) -> tuple[str, str, tuple[str, ...], str]:
-        """(title, answer HTML, source URLs, checked date) of an entry."""
-        raise NotImplementedError  # pragma: no cover
-
-    def hotline_lines(self, lang: str) -> list[str]:
-        """One rendered line per verified hotline."""
-        raise NotImplementedError  # pragma: no cover
-
-
 Detector = Callable[[str], tuple[str | None, float]]
+AdvertChecker = Callable[[str], Assessment]
 
 
 class Dialogue:
     """Turns what a user sends into replies and events."""
 
-    def __init__(self, content: ContentView, faq: FaqIndex, detect: Detector) -> None:
+    def __init__(
+        self,
+        content: ContentView,
+        faq: FaqIndex,
+        detect: Detector,
+        check_advert: AdvertChecker | None = None,
+    ) -> None:
         self.content = content
         self.faq = faq
         self.detect = detect
+        self.check_advert = check_advert
 
     # ---- building blocks -------------------------------------------------------------
     def _t(self, lang: str, key: str, **params: object) -> str:
@@ -239,6 +236,60 @@ class Dialogue:
             )
         return outcome
 
+    # ---- adverts ----------------------------------------------------------------------
+    def message(
+        self, text: str, saved: str | None, state: str | None, forwarded: bool = False
+    ) -> Outcome:
+        """Free text: an advert to check (asked for, forwarded, or pasted) or a question."""
+        if text.strip() and (
+            forwarded or state == states.AWAITING_ADVERT or looks_like_advert(text)
+        ):
+            return self.advert(text, saved, "forward" if forwarded else "text")
+        return self.question(text, saved)
+
+    def _card_language(self, text: str, saved: str | None) -> str:
+        if saved in UI_LANGUAGES:
+            return saved
+        detected, _ = self.detect(text)
+        return "en" if detected == "en" else "uk"
+
+    def advert(self, text: str, saved: str | None, source: str) -> Outcome:
+        """Check an advert and show the risk card; ask for more when it is too short."""
+        lang = self._card_language(text, saved)
+        if too_short(text):
+            return Outcome(
+                [
+                    Reply(
+                        self._t(lang, "risk.too_short"),
+                        ((Button(self._t(lang, "menu.ask"), "menu:ask"),),),
+                    )
+                ],
+                [SetState(states.AWAITING_ADVERT)],
+            )
+        if self.check_advert is None:
+            return Outcome(
+                [self.error(lang, "risk.unavailable"), self.hotlines(lang)], [SetState(None)]
+            )
+        assessment = self.check_advert(text)
+        return Outcome(
+            [risk_card(self.content, lang, assessment)],
+            [
+                SetState(None),
+                AdvertChecked(
+                    lang, assessment.level.value, tuple(f.id for f in assessment.flags), source
+                ),
+            ],
+        )
+
+    def link_failed(self, reason: str, status: int | None, saved: str | None) -> Outcome:
+        """A link could not be opened: say why and ask for the text instead."""
+        lang = saved if saved in UI_LANGUAGES else "uk"
+        why = self._t(lang, f"link.refused.{reason}", status=status or "")
+        return Outcome(
+            [Reply(f"{why}\n\n{self._t(lang, 'link.paste_instead')}")],
+            [SetState(states.AWAITING_ADVERT)],
+        )
+
     # ---- actions (buttons) -----------------------------------------------------------
     def action(self, action: str, saved: str | None, retention_days: int) -> Outcome:
         """Handle a button press; unknown or stale actions get the menu again."""
@@ -255,19 +306,17 @@ class Dialogue:
             )
         if kind == "menu":
             if rest == "ask":
-                return Outcome([Reply(self._t(lang, "ask.prompt"))])
+                return Outcome([Reply(self._t(lang, "ask.prompt"))], [SetState(None)])
             if rest == "hotlines":
                 return Outcome([self.hotlines(lang)])
-            if rest in ("check", "counsellor"):
+            if rest == "check":
                 return Outcome(
-                    [
-                        Reply(
-                            self._t(lang, f"not_built.{rest}")
-                            + "\n\n"
-                            + "\n".join(self.content.hotline_lines(lang))
-                        )
-                    ]
+                    [Reply(self._t(lang, "risk.prompt"))], [SetState(states.AWAITING_ADVERT)]
                 )
+            if rest == "counsellor":
+                return self.counsellor_unavailable(lang)
+        if kind == "handoff":
+            return self.counsellor_unavailable(lang)
         if kind == "faq" and self._has_entry(rest):
             return Outcome([self._answer_reply(lang, rest)])
         if kind == "fb":
@@ -277,6 +326,18 @@ class Dialogue:
                     [Reply(self._t(lang, "feedback.thanks"))], [Feedback(topic, vote == "1", lang)]
                 )
         return Outcome([self.menu(lang)])
+
+    def counsellor_unavailable(self, lang: str) -> Outcome:
+        """Until counsellors are configured: say so honestly and give the hotlines."""
+        return Outcome(
+            [
+                Reply(
+                    self._t(lang, "not_built.counsellor")
+                    + "\n\n"
+                    + "\n".join(self.content.hotline_lines(lang))
+                )
+            ]
+        )
 
     def _has_entry(self, entry_id: str) -> bool:
         try:

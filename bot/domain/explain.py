@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+_SENTENCE_END = re.compile(r"[.!?;,\n]")
 MAX_PHRASES = 3
 MAX_PHRASE_WORDS = 6
-KEEP_SHARE = 0.3
+KEEP_SHARE = 0.45
 """A word joins the evidence when it carries at least this share of the strongest word's push."""
 
 
@@ -15,7 +17,7 @@ def evidence_phrases(
     word_spans: Sequence[tuple[int, int]],
     word_push: Sequence[float],
 ) -> tuple[str, ...]:
-    """Quote up to three phrases (adjacent strong words, one weak word allowed between)."""
+    """Quote up to three phrases: strong words joined within six words, never across a sentence."""
     if not word_push:
         return ()
     top = max(word_push)
@@ -24,10 +26,12 @@ def evidence_phrases(
     strong = [i for i, push in enumerate(word_push) if push >= KEEP_SHARE * top]
     groups: list[list[int]] = []
     for i in strong:
-        if groups and i - groups[-1][-1] <= 2 and i - groups[-1][0] < MAX_PHRASE_WORDS:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
+        if groups and i - groups[-1][0] < MAX_PHRASE_WORDS:
+            between = text[word_spans[groups[-1][-1]][1] : word_spans[i][0]]
+            if not _SENTENCE_END.search(between):
+                groups[-1].append(i)
+                continue
+        groups.append([i])
     ranked = sorted(groups, key=lambda g: -sum(word_push[j] for j in g))[:MAX_PHRASES]
     ranked.sort(key=lambda g: g[0])
     phrases = []

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from bot.domain.features import Analyzer, TfidfSpace, lemma_features
 
-ANSWER_THRESHOLD = 0.5
+ANSWER_THRESHOLD = 0.6
 SUGGEST_THRESHOLD = 0.2
 SUGGESTIONS = 3
 FOLDS = 5

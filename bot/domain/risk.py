@@ -10,18 +10,23 @@ The rule (also in training_data/DATA_CARD.md):
   moderate one with two weak ones); MEDIUM when it reaches 0.4 (a moderate flag, or two weak
   ones); LOW otherwise, including a single weak flag, which alone describes too many honest
   adverts to alarm anyone.
-* The score in [0, 1] is a noisy-OR of weight x probability over all labels, so it rises with
-  every additional signal and never depends on one keyword.
+* The score in [0, 1] is 1 - exp(-S), where S sums, over all labels, the weight times
+  (probability / threshold)^4, each term capped at 2. A flag at its threshold adds its full
+  weight, one well below it adds almost nothing, so one severe flag scores about 0.63, two
+  about 0.86, and an advert with no flag near its threshold stays low.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
 WEIGHTS = {"severe": 1.0, "moderate": 0.5, "weak": 0.25}
 HIGH_AT = 1.0
 MEDIUM_AT = 0.4
+SCORE_POWER = 4
+SCORE_TERM_CAP = 2.0
 
 
 class RiskLevel(StrEnum):
@@ -60,12 +65,15 @@ def level_for(raised: list[str], weights: dict[str, float]) -> RiskLevel:
     return RiskLevel.LOW
 
 
-def noisy_or(probabilities: dict[str, float], weights: dict[str, float]) -> float:
-    """Combined score: 1 - prod(1 - weight x probability)."""
-    remaining = 1.0
+def risk_score(
+    probabilities: dict[str, float], thresholds: dict[str, float], weights: dict[str, float]
+) -> float:
+    """Combined score in [0, 1], relative to each label's threshold (see the module doc)."""
+    total = 0.0
     for label, p in probabilities.items():
-        remaining *= 1.0 - min(1.0, max(0.0, weights[label] * p))
-    return round(1.0 - remaining, 4)
+        ratio = max(0.0, p) / max(thresholds[label], 1e-6)
+        total += weights[label] * min(SCORE_TERM_CAP, ratio**SCORE_POWER)
+    return round(1.0 - math.exp(-total), 4)
 
 
 def assess(
@@ -78,4 +86,4 @@ def assess(
         Flag(label, round(p, 4))
         for label, p in sorted(raised.items(), key=lambda kv: (-weights[kv[0]], -kv[1]))
     )
-    return Assessment(level, noisy_or(probabilities, weights), flags)
+    return Assessment(level, risk_score(probabilities, thresholds, weights), flags)

@@ -9,13 +9,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.domain.advert import find_link
 from bot.domain.dialogue import Dialogue, Outcome
+from bot.risk.fetch import FetchError, fetch_page
 from bot.services import Services
 from bot.tg.render import send_replies
 
 log = logging.getLogger(__name__)
 
-Decide = Callable[[Dialogue, str | None, Services], Outcome]
+Decide = Callable[[Dialogue, str | None, str | None, Services], Outcome]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
@@ -31,8 +33,8 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
         return
     svc = services(context)
     key = svc.pseudonym(user.id)
-    language = await svc.language(key)
-    outcome = decide(svc.brain.dialogue, language, svc)
+    language, state = await svc.user_state(key)
+    outcome = decide(svc.brain.dialogue, language, state, svc)
     await svc.store(key, outcome)
     await send_replies(context.bot, chat.id, outcome.replies)
 
@@ -42,7 +44,7 @@ def command(name: str) -> Handler:
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _respond(
-            update, context, lambda d, lang, svc: d.command(name, lang, svc.retention_days)
+            update, context, lambda d, lang, state, svc: d.command(name, lang, svc.retention_days)
         )
 
     handle.__doc__ = f"/{name}"
@@ -51,13 +53,37 @@ def command(name: str) -> Handler:
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command the bot does not know."""
-    await _respond(update, context, lambda d, lang, svc: d.command("", lang, svc.retention_days))
+    await _respond(
+        update, context, lambda d, lang, state, svc: d.command("", lang, svc.retention_days)
+    )
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Free text: a question for the FAQ."""
-    text = update.effective_message.text if update.effective_message else ""
-    await _respond(update, context, lambda d, lang, svc: d.question(text or "", lang))
+    """Free text: an advert (forwarded, pasted, asked for, or a link) or a question."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    forwarded = message is not None and message.forward_origin is not None
+    link = find_link(text)
+    if link is not None:
+        await _check_link(update, context, link)
+        return
+    await _respond(
+        update, context, lambda d, lang, state, svc: d.message(text, lang, state, forwarded)
+    )
+
+
+async def _check_link(update: Update, context: ContextTypes.DEFAULT_TYPE, link: str) -> None:
+    try:
+        page = await fetch_page(link)
+    except FetchError as exc:
+        error = exc
+        await _respond(
+            update,
+            context,
+            lambda d, lang, state, svc: d.link_failed(error.reason, error.status, lang),
+        )
+        return
+    await _respond(update, context, lambda d, lang, state, svc: d.advert(page.text, lang, "link"))
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,14 +93,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     data = query.data or ""
-    await _respond(update, context, lambda d, lang, svc: d.action(data, lang, svc.retention_days))
+    await _respond(
+        update, context, lambda d, lang, state, svc: d.action(data, lang, svc.retention_days)
+    )
 
 
 def unsupported(kind: str) -> Handler:
     """A handler for what the bot cannot read (stickers, media, edits)."""
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _respond(update, context, lambda d, lang, svc: d.unsupported(kind, lang))
+        await _respond(update, context, lambda d, lang, state, svc: d.unsupported(kind, lang))
 
     handle.__doc__ = f"unsupported: {kind}"
     return handle

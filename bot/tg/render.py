@@ -9,7 +9,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.domain.dialogue import Reply
+from bot.domain.dialogue_types import Reply
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 4

@@ -1,0 +1,81 @@
+"""What the user sees about a checked advert: the risk card, and when a text is an advert."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.domain.dialogue_types import Button, ContentView, Reply
+from bot.domain.risk import Assessment
+
+MIN_ADVERT_WORDS = 12
+LIKELY_ADVERT_WORDS = 25
+_MARKERS = re.compile(
+    r"(€|\$|£|zł|зл|грн|eur|usd|pln|czk|/год|/h\b|/hour|/міс|/мес|per hour|per month|"
+    r"зарплат|зп\b|salary|wage|вакансі|ваканси|vacanc|hiring|набір|набор|робота в|работа в|"
+    r"job in|work in|\+\d{2}|@\w|viber|вайбер|telegram|whatsapp)",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def looks_like_advert(text: str) -> bool:
+    """A long text with pay, contact or vacancy markers reads as an advert, not a question."""
+    words = len(text.split())
+    return words >= LIKELY_ADVERT_WORDS and len(_MARKERS.findall(text)) >= 2
+
+
+def find_link(text: str) -> str | None:
+    """The link in a message that is mostly a link (so the page is what should be checked)."""
+    match = _URL.search(text)
+    if match is None:
+        return None
+    rest = (text[: match.start()] + text[match.end() :]).split()
+    return match.group(0).rstrip(".,);]>»\"'") if len(rest) <= 8 else None
+
+
+def too_short(text: str) -> bool:
+    """Too few words to judge."""
+    return len(text.split()) < MIN_ADVERT_WORDS
+
+
+def _flag_lines(content: ContentView, lang: str, assessment: Assessment) -> list[str]:
+    lines = []
+    for flag in assessment.flags:
+        name = content.text(lang, f"flags.{flag.id}.name")
+        if flag.evidence:
+            evidence = "», «".join(html.escape(e) for e in flag.evidence)
+            line = content.text(lang, "risk.flag_line", name=name, evidence=evidence)
+        else:
+            line = content.text(lang, "risk.flag_line_no_evidence", name=name)
+        advice = content.text(lang, f"flags.{flag.id}.advice")
+        lines.append(f"{line}\n  <i>{advice}</i>")
+    return lines
+
+
+def risk_card(content: ContentView, lang: str, assessment: Assessment) -> Reply:
+    """The result card: level, meaning, flags with quoted evidence and advice, next steps."""
+    level = assessment.level.value
+    parts = [
+        content.text(lang, "risk.title"),
+        f"<b>{content.text(lang, f'risk.level.{level}')}</b>",
+        content.text(lang, f"risk.summary.{level}"),
+    ]
+    flags = _flag_lines(content, lang, assessment)
+    if flags:
+        parts.append(content.text(lang, "risk.flags_heading") + "\n" + "\n".join(flags))
+    parts.append(content.text(lang, f"risk.next_steps.{level}"))
+    parts.append("\n".join(content.hotline_lines(lang)))
+    parts.append(f"<i>{content.text(lang, 'risk.disclaimer')}</i>")
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if assessment.flags:
+        buttons = ((Button(content.text(lang, "risk.talk_button"), "handoff:advert"),),)
+    return Reply("\n\n".join(parts), buttons)
+
+
+def advice_text(content: ContentView, lang: str, assessment: Assessment) -> str:
+    """The advice of a card as plain lines (summary, per-flag advice, next steps)."""
+    lines = [content.text(lang, f"risk.summary.{assessment.level.value}")]
+    lines += [content.text(lang, f"flags.{f.id}.advice") for f in assessment.flags]
+    lines.append(content.text(lang, f"risk.next_steps.{assessment.level.value}"))
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""Negation-aware features of an advert, with the words each feature came from.
+
+Words in the scope of a negation ("we never keep your passport", "жодних оплат", "без
+договору") get an `n` prefix, so the model learns for each label whether the negated form is a
+warning ("no contract") or a reassurance ("no fees"), instead of seeing the bare keyword.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.nlp import Lemmatizer
+from bot.nlp.normalize import normalize_keep_offsets
+
+MAX_TEXT = 20_000
+NEGATION_SCOPE = 4
+NEGATION_CUES = {
+    "en": frozenset({"no", "not", "never", "without", "none", "nor", "n't", "neither", "nothing"}),
+    "uk": frozenset(
+        {"не", "ні", "ніколи", "жодний", "жоден", "без", "немає", "нема", "ніякий", "ніщо"}
+    ),
+    "ru": frozenset({"не", "нет", "никогда", "никакой", "ни", "без", "ничто"}),
+}
+SCOPE_BREAKERS = frozenset({"but", "however", "але", "проте", "а", "но", "однак", "однако"})
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of the text: its place in the original, lemma, and whether it is negated."""
+
+    start: int
+    end: int
+    lemma: str
+    negated: bool
+
+
+def words(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Word]:
+    """Words with lemmas and negation marks, offsets into the original text."""
+    text = text[:MAX_TEXT]
+    doc = lemmatizer.pipeline(lang).make_doc(normalize_keep_offsets(text))
+    cues = NEGATION_CUES.get(lang, NEGATION_CUES["en"])
+    out: list[Word] = []
+    scope = 0
+    for token in doc:
+        if token.is_space:
+            continue
+        if token.is_punct or token.text in SCOPE_BREAKERS:
+            scope = 0
+            continue
+        lemma = lemmatizer.lemma(lang, token.text)
+        lemma = _DIGITS.sub("0", lemma)
+        if lemma in cues or token.text in cues:
+            out.append(Word(token.idx, token.idx + len(token.text), lemma, False))
+            scope = NEGATION_SCOPE
+            continue
+        out.append(Word(token.idx, token.idx + len(token.text), lemma, scope > 0))
+        scope = max(0, scope - 1)
+    return out
+
+
+def features(ws: list[Word]) -> tuple[list[str], list[tuple[int, int]]]:
+    """Feature strings and, for each, the first and last word index it came from."""
+    feats: list[str] = []
+    where: list[tuple[int, int]] = []
+    for i, w in enumerate(ws):
+        tag = "n" if w.negated else ""
+        feats.append(f"{tag}w:{w.lemma}")
+        where.append((i, i))
+        if len(w.lemma) >= 3:
+            padded = f" {w.lemma} "
+            for n in (3, 4, 5):
+                for k in range(len(padded) - n + 1):
+                    feats.append(f"{tag}c:{padded[k : k + n]}")
+                    where.append((i, i))
+        if i + 1 < len(ws):
+            nxt = ws[i + 1]
+            btag = "n" if (w.negated or nxt.negated) else ""
+            feats.append(f"{btag}b:{w.lemma} {nxt.lemma}")
+            where.append((i, i + 1))
+    return feats, where

@@ -1,0 +1,101 @@
+"""The job-offer checker in the real bot over HTTP: pasted, forwarded, and linked adverts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.brain import Brain
+from bot.db.models import AdvertCheck
+from bot.services import Services
+from tests.e2e_support import make_services, running_bot
+from tests.support.bot_api import BotApiServer
+
+pytestmark = pytest.mark.e2e
+USER = 5550002
+ADVERT = (
+    "Urgent!!! Girls 18-25 for hostess work in a Dubai club, 5000 USD/month, no experience. "
+    "Ticket paid by us, you return it from wages. Passport stays with the manager <for "
+    "registration>. Write only in WhatsApp & don't tell anyone."
+)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    async with BotApiServer() as srv:
+        srv.user(USER, "Iryna", "en")
+        yield srv
+
+
+@pytest.fixture
+async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
+    svc = make_services(brain, tmp_path)
+    yield svc
+    await svc.repository.close()
+
+
+async def _english(server: BotApiServer) -> dict:
+    server.send_command(USER, "/start")
+    [choice] = await server.wait_for_message(USER)
+    server.press_button(USER, choice["message_id"], "lang:en")
+    *_, menu = await server.wait_for_message(USER, count=3)
+    return menu
+
+
+async def test_check_a_job_offer_from_the_menu(server: BotApiServer, services: Services) -> None:
+    async with running_bot(server, services):
+        menu = await _english(server)
+        server.press_button(USER, menu["message_id"], "menu:check")
+        await server.wait_for_message(USER, contains="paste the text")
+        server.send_text(USER, ADVERT)
+        [card] = await server.wait_for_message(USER)
+    text = card["text"]
+    assert "High risk" in text
+    assert "hostess" in text.lower()
+    assert "«" in text  # evidence is quoted (the server refuses unescaped HTML)
+    buttons = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["handoff:advert"]
+    async with services.repository.sessions() as session:
+        checks = (await session.execute(select(AdvertCheck))).scalars().all()
+    assert [(c.level, c.source) for c in checks] == [("high", "text")]
+    assert "sexual_lure" in checks[0].flags
+
+
+async def test_a_forwarded_recruiter_message_gets_a_risk_card(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _english(server)
+        server.forward_text(
+            USER,
+            "Hi! Farm job in Poland, 15 PLN/h, we keep passports for "
+            "registration, pay 100 EUR for the bus, leave tomorrow",
+            "Recruiter",
+        )
+        [card] = await server.wait_for_message(USER)
+    assert "risk" in card["text"].lower()
+
+
+async def test_a_short_text_gets_a_request_for_the_whole_advert(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        menu = await _english(server)
+        server.press_button(USER, menu["message_id"], "menu:check")
+        await server.wait_for_message(USER)
+        server.send_text(USER, "job in Dubai")
+        await server.wait_for_message(USER, contains="too short")
+
+
+async def test_a_link_to_a_private_address_is_refused_and_text_is_asked_for(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _english(server)
+        server.send_text(USER, "http://127.0.0.1:8080/admin")
+        [reply] = await server.wait_for_message(USER)
+    assert "cannot be opened" in reply["text"] or "not a public" in reply["text"]
+    assert "paste" in reply["text"].lower()
