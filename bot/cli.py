@@ -77,14 +77,16 @@ def run() -> None:
         if sys.stdin.isatty() and typer.confirm("\nStart the local console now?", default=True):
             _chat(settings)
         return
+    from bot.reload import ContentWatcher
     from bot.runtime import open_services
-    from bot.tg.app import build_application, quiet_logs, start, stop
+    from bot.tg.app import build_application, quiet_logs, start, stop, watch_content
 
     quiet_logs()
     services = open_services(settings, _brain(settings))
     application = build_application(
         settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url, services
     )
+    watch_content(application, ContentWatcher(settings.content_dir, services))
 
     async def serve() -> None:
         await start(application)
@@ -156,6 +158,67 @@ def content_check(
     else:
         typer.echo(report.as_text(show_warnings=not summary))
     raise typer.Exit(1 if report.errors else 0)
+
+
+@content_app.command("preview")
+def content_preview(entry_id: Annotated[str, typer.Argument(help="The entry's id.")]) -> None:
+    """Show an FAQ entry as a user sees it, in each language."""
+    from bot.content.view import RenderedContent
+    from bot.domain.dialogue import Dialogue
+    from bot.terminal import plain
+
+    settings = _settings()
+    content = _load_content_or_exit(settings)
+    if content.entry(entry_id) is None:
+        known = ", ".join(sorted(e.id for e in content.faq))
+        typer.echo(f"No entry '{entry_id}'. Known ids: {known}", err=True)
+        raise typer.Exit(1)
+    view = Dialogue(RenderedContent(content), None, lambda text: (None, 0.0))  # type: ignore[arg-type]
+    for lang in ("uk", "en"):
+        reply = view.action(f"faq:{entry_id}", lang, settings.retention_days).replies[0]
+        buttons = " ".join(f"[{b.label}]" for row in reply.buttons for b in row)
+        typer.echo(f"===== {lang} =====\n{plain(reply.text)}\n{buttons}\n")
+
+
+def _load_content_or_exit(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.content import ContentError, load_content
+
+    try:
+        return load_content(settings.content_dir)
+    except ContentError as exc:
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from None
+
+
+@content_app.command("gaps")
+def content_gaps(
+    limit: Annotated[int, typer.Option(help="How many rows.")] = 30,
+) -> None:
+    """Questions the bot could not answer, by language and nearest topic, most frequent first."""
+    from bot.db.database import make_async_engine, make_sessionmaker, migrate
+    from bot.db.repository import Repository
+
+    settings = _settings()
+    url = settings.effective_database_url
+    migrate(url)
+
+    async def read() -> list[tuple[str, str | None, int, list[str]]]:
+        engine = make_async_engine(url)
+        try:
+            return await Repository(make_sessionmaker(engine), engine).gaps()
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(read())
+    if not rows:
+        typer.echo("No unanswered questions recorded yet.")
+        return
+    typer.echo(f"{'count':>6}  lang  nearest topic")
+    for lang, topic, count, shared in rows[:limit]:
+        typer.echo(f"{count:>6}  {lang:4}  {topic or '-'}")
+        for text in shared[:5]:
+            typer.echo(f"          shared: {text[:120]!r}")
 
 
 @evaluate_app.command("faq")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,11 +17,15 @@ from bot.domain.dialogue import (
     Outcome,
     SetLanguage,
     SetState,
+    ShareMiss,
 )
+from bot.domain.dialogue_types import Reply
 from bot.privacy import pseudonym
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS = (SQLAlchemyError, OSError)
+SHARE_WINDOW_SECONDS = 600
+"""How long an unanswered question is held in memory in case the user chooses to share it."""
 
 
 @dataclass
@@ -31,6 +36,7 @@ class Services:
     repository: Repository
     pseudonym_key: bytes
     retention_days: int
+    pending_misses: dict[str, tuple[float, int, str]] = field(default_factory=dict)
 
     def pseudonym(self, telegram_id: int) -> str:
         """The stored identifier of a Telegram user."""
@@ -48,8 +54,14 @@ class Services:
             log.warning("storage unavailable reading the user (%s)", type(exc).__name__)
             return None, None
 
-    async def store(self, user_key: str, outcome: Outcome) -> None:
-        """Store the events of an outcome; a storage failure never stops the reply."""
+    async def store(self, user_key: str, outcome: Outcome, lang: str | None = None) -> list[Reply]:
+        """Store the events of an outcome; returns follow-up replies. Storage failures never
+        stop the reply."""
+        follow_up: list[Reply] = []
+        now = time.monotonic()
+        for key, (held_at, _, _) in list(self.pending_misses.items()):
+            if now - held_at > SHARE_WINDOW_SECONDS:
+                del self.pending_misses[key]
         for event in outcome.events:
             try:
                 if isinstance(event, SetLanguage):
@@ -59,7 +71,15 @@ class Services:
                         user_key, event.topic, event.helpful, event.lang
                     )
                 elif isinstance(event, FaqMiss):
-                    await self.repository.add_miss(None, event.lang, event.nearest)
+                    miss_id = await self.repository.add_miss(None, event.lang, event.nearest)
+                    self.pending_misses[user_key] = (now, miss_id, event.question)
+                elif isinstance(event, ShareMiss):
+                    held = self.pending_misses.pop(user_key, None)
+                    if held is None:
+                        follow_up.append(self.brain.dialogue.note(lang, "faq.share_expired"))
+                    else:
+                        await self.repository.share_miss(held[1], held[2])
+                        follow_up.append(self.brain.dialogue.note(lang, "faq.shared"))
                 elif isinstance(event, SetState):
                     await self.repository.set_state(user_key, event.state)
                 elif isinstance(event, AdvertChecked):
@@ -70,3 +90,4 @@ class Services:
                 log.warning(
                     "storage unavailable storing %s (%s)", type(event).__name__, type(exc).__name__
                 )
+        return follow_up

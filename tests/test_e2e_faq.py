@@ -103,6 +103,24 @@ async def test_unknown_command_sticker_and_gibberish_get_kind_replies(
         assert "don't know the answer" in miss["text"] or "not sure" in miss["text"]
 
 
+async def test_an_unanswered_question_is_counted_and_shared_only_with_consent(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.send_text(USER, "who won the football match yesterday")
+        [miss] = await server.wait_for_message(USER)
+        assert "share:miss" in _buttons(miss)
+        server.send_text(USER, "tell me a joke about football")
+        [second] = await server.wait_for_message(USER)
+        server.press_button(USER, second["message_id"], "share:miss")
+        await server.wait_for_message(USER, contains="saved without your name")
+    gaps = await services.repository.gaps()
+    shared = [text for _, _, _, texts in gaps for text in texts]
+    assert sum(count for _, _, count, _ in gaps) == 2
+    assert shared == ["tell me a joke about football"]
+
+
 async def test_an_edited_message_and_a_huge_message_are_answered(
     server: BotApiServer, services: Services
 ) -> None:

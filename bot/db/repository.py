@@ -196,6 +196,38 @@ class Repository:
             await session.commit()
             return int(record.id)
 
+    async def share_miss(self, miss_id: int, text: str) -> None:
+        """Keep the text of an unanswered question the user chose to share (no link to them)."""
+        async with self.sessions() as session:
+            await session.execute(
+                update(FaqMissRecord)
+                .where(FaqMissRecord.id == miss_id)
+                .values(shared_text=text[:1000], user_pseudonym=None)
+            )
+            await session.commit()
+
+    async def gaps(self) -> list[tuple[str, str | None, int, list[str]]]:
+        """Unanswered questions by (language, nearest topic), most frequent first, with the
+        texts users chose to share."""
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        FaqMissRecord.language,
+                        FaqMissRecord.nearest_topic,
+                        FaqMissRecord.shared_text,
+                    )
+                )
+            ).all()
+        groups: dict[tuple[str, str | None], list[str]] = {}
+        counts: dict[tuple[str, str | None], int] = {}
+        for language, topic, text in rows:
+            counts[(language, topic)] = counts.get((language, topic), 0) + 1
+            if text:
+                groups.setdefault((language, topic), []).append(text)
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))
+        return [(lang, topic, n, groups.get((lang, topic), [])) for (lang, topic), n in ordered]
+
     async def feedback_counts(self) -> dict[tuple[str, bool], int]:
         """Votes per (topic, helpful)."""
         async with self.sessions() as session:

@@ -42,6 +42,13 @@ class FaqMiss:
 
     lang: str
     nearest: str | None
+    question: str = field(default="", repr=False)
+    """Held in memory only, for a few minutes, in case the user chooses to share it."""
+
+
+@dataclass(frozen=True)
+class ShareMiss:
+    """Event: the user agreed to share the question the bot could not answer."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class AdvertChecked:
     source: str
 
 
-Event = SetLanguage | Feedback | FaqMiss | SetState | AdvertChecked
+Event = SetLanguage | Feedback | FaqMiss | ShareMiss | SetState | AdvertChecked
 
 
 @dataclass
@@ -226,12 +233,15 @@ class Dialogue:
             )
             outcome.replies.append(Reply(prefix + self._t(lang, "faq.suggest"), rows))
         else:
-            outcome.events.append(FaqMiss(lang, match.nearest))
+            outcome.events.append(FaqMiss(lang, match.nearest, stripped))
             miss = self.hotlines(lang)
             outcome.replies.append(
                 Reply(
                     prefix + self._t(lang, "faq.miss") + "\n\n" + miss.text,
-                    ((Button(self._t(lang, "menu.counsellor"), "menu:counsellor"),),),
+                    (
+                        (Button(self._t(lang, "menu.counsellor"), "menu:counsellor"),),
+                        (Button(self._t(lang, "faq.share_button"), "share:miss"),),
+                    ),
                 )
             )
         return outcome
@@ -315,6 +325,8 @@ class Dialogue:
                 )
             if rest == "counsellor":
                 return self.counsellor_unavailable(lang)
+        if kind == "share" and rest == "miss":
+            return Outcome([], [ShareMiss()])
         if kind == "handoff":
             return self.counsellor_unavailable(lang)
         if kind == "faq" and self._has_entry(rest):
@@ -326,6 +338,10 @@ class Dialogue:
                     [Reply(self._t(lang, "feedback.thanks"))], [Feedback(topic, vote == "1", lang)]
                 )
         return Outcome([self.menu(lang)])
+
+    def note(self, lang: str | None, key: str, **params: object) -> Reply:
+        """A one-line reply from a UI string."""
+        return Reply(self._t(lang if lang in UI_LANGUAGES else "uk", key, **params))
 
     def counsellor_unavailable(self, lang: str) -> Outcome:
         """Until counsellors are configured: say so honestly and give the hotlines."""

@@ -6,7 +6,8 @@ from the small
 talk and unrelated questions editors list in content/out_of_scope.yaml. Its raw probabilities
 are then calibrated: a second, small logistic regression learns from cross-validated
 predictions (each phrasing predicted by a model that never saw it) how often the top entry is
-right for a given top probability and margin. That calibrated probability picks the band.
+right for a given top probability and margin. That calibrated probability picks the band;
+when "out of scope" is likelier than every entry, the bot offers no suggestions.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ class FaqIndex:
         best = index.entry_ids[int(order[0])]
         if confidence >= ANSWER_THRESHOLD:
             return FaqMatch(best, confidence, Band.ANSWER, (), best)
-        if confidence >= SUGGEST_THRESHOLD:
+        if confidence >= SUGGEST_THRESHOLD and probs[index.oos] < entries.max():
             top = tuple(index.entry_ids[int(i)] for i in order[:SUGGESTIONS])
             return FaqMatch(None, confidence, Band.SUGGEST, top, best)
         return FaqMatch(None, confidence, Band.MISS, (), best)

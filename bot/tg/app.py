@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.reload import ContentWatcher
 from bot.services import Services
 from bot.tg import handlers
 from bot.tg.durable import DurableApplication
@@ -66,6 +67,21 @@ def build_application(token: str, base_url: str, services: Services) -> DurableA
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_error_handler(handlers.on_error)
     return app
+
+
+CONTENT_CHECK_SECONDS = 3.0
+
+
+def watch_content(app: DurableApplication, watcher: ContentWatcher) -> None:
+    """Check content/ for changes every few seconds while the bot runs."""
+
+    async def tick(_context: object) -> None:
+        await watcher.check()
+
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        tick, interval=CONTENT_CHECK_SECONDS, first=CONTENT_CHECK_SECONDS, name="content-watch"
+    )
 
 
 async def start(app: DurableApplication, poll_timeout: float = 10.0) -> None:

@@ -1,0 +1,68 @@
+"""`python -m benchmarks` (`make bench`): how fast the bot answers, and what it costs to run.
+
+Speed is measured, not tested: nothing here asserts; figures are printed beside their targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from benchmarks.report import Row, machine, markdown_table, plain_table
+
+
+def step(title: str, run: Callable[[], list[Row]]) -> list[Row]:
+    """Run one benchmark, saying on stderr what is being measured and how long it took."""
+    print(f"… {title}", file=sys.stderr, flush=True, end="")
+    started = time.perf_counter()
+    rows = run()
+    print(f" ({time.perf_counter() - started:.1f} s)", file=sys.stderr, flush=True)
+    return rows
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--skip-train", action="store_true", help="do not time `perevir train`")
+    parser.add_argument("--skip-e2e", action="store_true", help="do not run the bot over HTTP")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every benchmark and print a plain table, then a Markdown summary."""
+    args = parse(argv)
+    from benchmarks.faq import bench_faq
+    from benchmarks.memory import bench_memory
+    from benchmarks.risk import bench_checks, bench_load
+    from bot.brain import Brain
+    from bot.config import PROJECT_ROOT
+
+    rows = step("start-up and memory in a fresh process", bench_memory)
+    brain = Brain.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
+    rows += step("FAQ path", lambda: bench_faq(brain))
+    if brain.risk is None:
+        print("the risk model is missing: run `make model`", file=sys.stderr)
+    else:
+        risk = brain.risk
+        rows += step("advert checks", lambda: bench_checks(risk))
+        folder = PROJECT_ROOT / "models" / "risk"
+        rows += step("model load", lambda: [bench_load(folder, brain.lemmatizer)])
+    if not args.skip_train:
+        from benchmarks.train import bench_train
+
+        rows += step("perevir train", lambda: [bench_train()])
+    if not args.skip_e2e:
+        from benchmarks.e2e import bench_e2e
+
+        rows += step("end to end over HTTP", lambda: bench_e2e(brain))
+    print(f"\nPerevir benchmarks on {machine()}\n")
+    print(plain_table(rows))
+    print(f"\nSummary (Markdown):\n\nMachine: {machine()}\n")
+    print(markdown_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

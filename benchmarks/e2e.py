@@ -1,0 +1,84 @@
+"""End to end over HTTP: the real bot polling the local Bot API server, one message at a time.
+
+Measures from injecting a text update into the server to the bot's sendMessage reaching it:
+long polling, PTB, the SQLite inbox and user state, the FAQ engine, the rate limiter, HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.questions import EN, UK
+from benchmarks.report import Row, timing_row
+from benchmarks.stats import Timing
+from bot.brain import Brain
+from bot.config import PROJECT_ROOT
+
+USER = 5_550_900
+MESSAGES = 200
+WARM_UP = 10
+TIMEOUT = 10.0
+
+
+def mixed_questions() -> list[str]:
+    """Ukrainian and English questions, alternating."""
+    return [q for pair in itertools.zip_longest(UK, EN) for q in pair if q is not None]
+
+
+async def round_trip(server: Any, text: str) -> float:
+    """Send one text as the user and wait for the bot's reply; seconds elapsed."""
+    started = time.perf_counter()
+    server.send_text(USER, text)
+    await server.wait_for_message(USER, timeout=TIMEOUT)
+    return time.perf_counter() - started
+
+
+async def conversation(brain: Brain, messages: int) -> tuple[Timing, float]:
+    """Choose a language, warm up, then time `messages` sequential questions and their total."""
+    os.environ["PTB_TIMEDELTA"] = "1"
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.e2e_support import make_services, running_bot
+    from tests.support.bot_api import BotApiServer
+
+    questions = mixed_questions()
+    with tempfile.TemporaryDirectory(prefix="perevir-bench-") as folder:
+        services = make_services(brain, Path(folder))
+        try:
+            async with BotApiServer() as server, running_bot(server, services):
+                server.user(USER, "Olena", "uk")
+                server.send_command(USER, "/start")
+                [choice] = await server.wait_for_message(USER, timeout=TIMEOUT)
+                server.press_button(USER, choice["message_id"], "lang:uk")
+                await server.wait_for_message(USER, count=3, timeout=TIMEOUT)
+                for text in questions[:WARM_UP]:
+                    await round_trip(server, text)
+                started = time.perf_counter()
+                samples = [
+                    await round_trip(server, questions[i % len(questions)]) for i in range(messages)
+                ]
+                total = time.perf_counter() - started
+        finally:
+            await services.repository.close()
+    return Timing(tuple(samples)), total
+
+
+def bench_e2e(brain: Brain, messages: int = MESSAGES) -> list[Row]:
+    """Latency per message and sequential throughput of the whole bot over HTTP."""
+    timing, total = asyncio.run(conversation(brain, messages))
+    return [
+        timing_row("end to end over HTTP: text update → sendMessage", timing),
+        Row(
+            "end to end over HTTP: sequential throughput",
+            messages / total,
+            unit="msg/s",
+            runs=f"{messages:,}",
+        ),
+    ]

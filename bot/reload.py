@@ -1,0 +1,60 @@
+"""Live content updates: rebuild the brain when content/ changes; keep the old one if broken."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from bot.brain import Brain
+from bot.content import ContentError, load_content
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+Fingerprint = tuple[tuple[str, int, int], ...]
+
+
+def fingerprint(folder: Path) -> Fingerprint:
+    """Name, modification time and size of every file under the folder."""
+    entries = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            entries.append((str(path.relative_to(folder)), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+class ContentWatcher:
+    """Swaps the services' brain for one built from changed content, if the content is valid."""
+
+    def __init__(self, content_dir: Path, services: Services) -> None:
+        self.content_dir = content_dir
+        self.services = services
+        self.seen = fingerprint(content_dir)
+        self._lock = asyncio.Lock()
+
+    async def check(self) -> bool:
+        """Reload if anything changed; True when new content went live."""
+        async with self._lock:
+            current = fingerprint(self.content_dir)
+            if current == self.seen:
+                return False
+            self.seen = current
+            return await self.reload()
+
+    async def reload(self) -> bool:
+        """Rebuild from the content folder now; keep serving the old content on any error."""
+        old = self.services.brain
+        try:
+            content = await asyncio.to_thread(load_content, self.content_dir)
+            brain = await asyncio.to_thread(Brain.from_content, content, old.lemmatizer, old.risk)
+        except ContentError as exc:
+            log.error(
+                "content not reloaded, the old content stays live: %d errors, first: %s",
+                len(exc.problems),
+                exc.problems[0] if exc.problems else "?",
+            )
+            return False
+        self.services.brain = brain
+        log.info("content reloaded: %d FAQ entries", len(content.faq))
+        return True
