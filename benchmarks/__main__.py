@@ -14,10 +14,16 @@ from benchmarks.report import Row, machine, markdown_table, plain_table
 
 
 def step(title: str, run: Callable[[], list[Row]]) -> list[Row]:
-    """Run one benchmark, saying on stderr what is being measured and how long it took."""
+    """Run one benchmark, saying on stderr what is being measured and how long it took.
+
+    A benchmark that breaks becomes a FAILED row with the error, and the others still run.
+    """
     print(f"… {title}", file=sys.stderr, flush=True, end="")
     started = time.perf_counter()
-    rows = run()
+    try:
+        rows = run()
+    except Exception as exc:
+        rows = [Row(f"{title}: FAILED", None, note=f"{type(exc).__name__}: {exc}")]
     print(f" ({time.perf_counter() - started:.1f} s)", file=sys.stderr, flush=True)
     return rows
 
@@ -33,6 +39,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run every benchmark and print a plain table, then a Markdown summary."""
     args = parse(argv)
+    started, where = time.perf_counter(), machine()
     from benchmarks.faq import bench_faq
     from benchmarks.memory import bench_memory
     from benchmarks.risk import bench_checks, bench_load
@@ -57,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.e2e import bench_e2e
 
         rows += step("end to end over HTTP", lambda: bench_e2e(brain))
-    print(f"\nPerevir benchmarks on {machine()}\n")
+    print(f"\nPerevir benchmarks on {where}\n")
     print(plain_table(rows))
-    print(f"\nSummary (Markdown):\n\nMachine: {machine()}\n")
+    print(f"\nSummary (Markdown):\n\nMachine: {where}\n")
     print(markdown_table(rows))
+    print(f"\nThe benchmarks took {time.perf_counter() - started:.0f} s.", file=sys.stderr)
     return 0
 
 

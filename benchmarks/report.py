@@ -21,6 +21,7 @@ class Row:
     runs: str = "1"
     target: str = ""
     met: bool | None = None
+    note: str = ""
 
 
 def timing_row(measure: str, timing: Timing, target: str = "", met: bool | None = None) -> Row:
@@ -47,7 +48,8 @@ def machine() -> str:
     model = _cpu_model()
     return (
         f"{os.cpu_count()} CPUs ({model or cpu}), Python {platform.python_version()} "
-        f"({sys.implementation.name}), {platform.system()} {platform.release()}"
+        f"({sys.implementation.name}), {platform.system()} {platform.release()}, "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
 
 
@@ -84,7 +86,8 @@ def plain_table(rows: list[Row]) -> str:
         lines.append("  ".join([left, *rest, cell[4].ljust(widths[4]), cell[5]]).rstrip())
         if n == 0:
             lines.append("-" * len(lines[0]))
-    return "\n".join(lines)
+    notes = [f"* {r.measure}: {r.note}" for r in rows if r.note]
+    return "\n".join(lines + (["", *notes] if notes else []))
 
 
 def markdown_table(rows: list[Row]) -> str:

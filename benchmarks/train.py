@@ -23,8 +23,12 @@ def bench_train() -> Row:
     """Run `perevir train` once as a subprocess and time it from launch to exit."""
     with tempfile.TemporaryDirectory(prefix="perevir-bench-") as folder:
         started = time.perf_counter()
-        subprocess.run(
-            train_command(Path(folder)), cwd=PROJECT_ROOT, capture_output=True, check=True
+        done = subprocess.run(
+            train_command(Path(folder)), cwd=PROJECT_ROOT, capture_output=True, text=True
         )
         elapsed = time.perf_counter() - started
-    return Row("`perevir train` wall time (subprocess)", elapsed, unit="s")
+    name = "`perevir train` wall time (subprocess)"
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        return Row(f"{name}: FAILED", None, unit="s", note=lines[-1])
+    return Row(name, elapsed, unit="s")

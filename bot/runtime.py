@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.brain import Brain
 from bot.config import Settings, ensure_pseudonym_key
+from bot.db.cases_repo import CaseRepository
 from bot.db.database import make_async_engine, make_sessionmaker, migrate
 from bot.db.repository import Repository
+from bot.handoff import Handoff
 from bot.services import Services
 
 
@@ -15,5 +17,13 @@ def open_services(settings: Settings, brain: Brain | None = None) -> Services:
     url = settings.effective_database_url
     migrate(url)
     engine = make_async_engine(url)
-    repository = Repository(make_sessionmaker(engine), engine)
-    return Services(brain, repository, ensure_pseudonym_key(settings), settings.retention_days)
+    sessions = make_sessionmaker(engine)
+    repository = Repository(sessions, engine)
+    services = Services(brain, repository, ensure_pseudonym_key(settings), settings.retention_days)
+    services.handoff = Handoff(
+        CaseRepository(sessions),
+        lambda: services.brain.dialogue,
+        settings.counsellor_chat_id,
+        settings.counsellor_names(),
+    )
+    return services

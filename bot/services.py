@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.brain import Brain
 from bot.db.repository import Repository
+from bot.domain.cases import Reason
 from bot.domain.dialogue import (
     AdvertChecked,
     FaqMiss,
     Feedback,
+    HandoffEvent,
     Outcome,
     SetLanguage,
     SetState,
     ShareMiss,
 )
 from bot.domain.dialogue_types import Reply
+from bot.handoff import Handoff
 from bot.privacy import pseudonym
 
 log = logging.getLogger(__name__)
@@ -36,7 +41,9 @@ class Services:
     repository: Repository
     pseudonym_key: bytes
     retention_days: int
+    handoff: Handoff | None = None
     pending_misses: dict[str, tuple[float, int, str]] = field(default_factory=dict)
+    pending_adverts: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
 
     def pseudonym(self, telegram_id: int) -> str:
         """The stored identifier of a Telegram user."""
@@ -46,6 +53,15 @@ class Services:
         """The user's saved language; None when unknown or storage is down."""
         return (await self.user_state(user_key))[0]
 
+    async def remember_sent(self, user_key: str, message_ids: list[int]) -> None:
+        """Keep the bot's message ids for 48 h, so /forget can delete them from the chat."""
+        if self.handoff is None:
+            return
+        try:
+            await self.handoff.repo.remember_sent(user_key, message_ids)
+        except STORAGE_ERRORS as exc:
+            log.warning("storage unavailable recording sent messages (%s)", type(exc).__name__)
+
     async def user_state(self, user_key: str) -> tuple[str | None, str | None]:
         """(language, conversation state); (None, None) when unknown or storage is down."""
         try:
@@ -54,14 +70,14 @@ class Services:
             log.warning("storage unavailable reading the user (%s)", type(exc).__name__)
             return None, None
 
-    async def store(self, user_key: str, outcome: Outcome, lang: str | None = None) -> list[Reply]:
+    async def store(
+        self, user_key: str, outcome: Outcome, lang: str | None = None, chat_id: int | None = None
+    ) -> list[Reply]:
         """Store the events of an outcome; returns follow-up replies. Storage failures never
         stop the reply."""
         follow_up: list[Reply] = []
         now = time.monotonic()
-        for key, (held_at, _, _) in list(self.pending_misses.items()):
-            if now - held_at > SHARE_WINDOW_SECONDS:
-                del self.pending_misses[key]
+        self._expire_pending(now)
         for event in outcome.events:
             try:
                 if isinstance(event, SetLanguage):
@@ -82,7 +98,21 @@ class Services:
                         follow_up.append(self.brain.dialogue.note(lang, "faq.shared"))
                 elif isinstance(event, SetState):
                     await self.repository.set_state(user_key, event.state)
+                elif isinstance(event, HandoffEvent):
+                    follow_up += await self._handoff(event, user_key, lang, chat_id)
                 elif isinstance(event, AdvertChecked):
+                    if event.flags:
+                        self.pending_adverts[user_key] = (
+                            now,
+                            {
+                                "level": event.level,
+                                "text": event.text[:3500],
+                                "flags": [
+                                    {"id": f, "evidence": list(e)}
+                                    for f, e in zip(event.flags, event.evidence, strict=False)
+                                ],
+                            },
+                        )
                     await self.repository.add_advert_check(
                         event.lang, event.level, list(event.flags), event.source
                     )
@@ -91,3 +121,51 @@ class Services:
                     "storage unavailable storing %s (%s)", type(event).__name__, type(exc).__name__
                 )
         return follow_up
+
+    async def purge_old(self) -> None:
+        """Apply the retention limits (case messages, outbox, inbox, sent-message ids)."""
+        try:
+            if self.handoff is not None:
+                await self.handoff.repo.purge(dt.timedelta(days=self.retention_days))
+            await self.repository.purge_inbox(dt.timedelta(days=7))
+        except STORAGE_ERRORS as exc:
+            log.warning("retention purge failed (%s)", type(exc).__name__)
+
+    def _expire_pending(self, now: float) -> None:
+        for key in [k for k, v in self.pending_misses.items() if now - v[0] > SHARE_WINDOW_SECONDS]:
+            del self.pending_misses[key]
+        for key in [
+            k for k, v in self.pending_adverts.items() if now - v[0] > SHARE_WINDOW_SECONDS
+        ]:
+            del self.pending_adverts[key]
+
+    async def _handoff(
+        self, event: HandoffEvent, user_key: str, lang: str | None, chat_id: int | None
+    ) -> list[Reply]:
+        dialogue = self.brain.dialogue
+        ui = lang if lang in ("uk", "en") else "uk"
+        handoff = self.handoff
+        if event.step == "forget":
+            deleted = await handoff.forget(user_key, chat_id or 0) if handoff and chat_id else 0
+            await self.repository.forget(user_key)
+            self.pending_misses.pop(user_key, None)
+            self.pending_adverts.pop(user_key, None)
+            return [dialogue.note(ui, "handoff.forget_done", deleted=deleted)]
+        if handoff is None or not handoff.enabled or chat_id is None:
+            return dialogue.counsellor_unavailable(ui).replies
+        if event.step == "request":
+            advert = None
+            if event.reason is Reason.RISKY_ADVERT and user_key in self.pending_adverts:
+                advert = self.pending_adverts[user_key][1]
+            reason = event.reason or Reason.USER_ASKED
+            return await handoff.request(user_key, chat_id, ui, reason, advert)
+        if event.step == "agree":
+            self.pending_adverts.pop(user_key, None)
+            return await handoff.agree(user_key, ui, dialogue.hotlines(ui))
+        if event.step == "decline":
+            return await handoff.decline(user_key, ui, dialogue.hotlines(ui))
+        if event.step == "end":
+            return await handoff.end(user_key, ui)
+        if event.step == "useful" and event.case_id is not None:
+            return await handoff.useful(event.case_id, event.yes, ui)
+        return []

@@ -8,10 +8,12 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content.model import LANGUAGES, Content, FaqEntry, FaqText, Hotline, Source
 from bot.content.telegram_html import MAX_MESSAGE_LENGTH, html_problems, visible_length
 from bot.content.yamlfile import LinedYaml, YamlSyntaxError, read_yaml
+from bot.domain.cases import WorkingHours
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ENTRY_FIELDS = {"id", "checked", "sources", "uk", "en"}
@@ -288,6 +290,37 @@ def _load_out_of_scope(report: _Report, path: Path) -> dict[str, tuple[str, ...]
     return result
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _load_hours(report: _Report, path: Path) -> WorkingHours | None:
+    if not path.exists():
+        report.error(path, 1, "hours.yaml is missing: when do counsellors answer?")
+        return None
+    doc = _read(report, path)
+    if doc is None:
+        return None
+    if not _fields(report, path, doc, (), doc.data, {"timezone", "days", "from", "to"}, "hours"):
+        return None
+    data = doc.data
+    try:
+        tz = ZoneInfo(str(data["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        report.error(path, doc.line("timezone"), "unknown time zone (e.g. Europe/Kyiv)")
+        return None
+    days = data["days"]
+    if not isinstance(days, list) or not days or any(d not in DAYS for d in days):
+        report.error(path, doc.line("days"), f"'days' must be a list of {', '.join(DAYS)}")
+        return None
+    try:
+        start = dt.time.fromisoformat(str(data["from"]))
+        end = dt.time.fromisoformat(str(data["to"]))
+    except ValueError:
+        report.error(path, doc.line("from"), "'from' and 'to' must be times like \"09:00\"")
+        return None
+    return WorkingHours(frozenset(DAYS.index(d) for d in days), start, end, tz)
+
+
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
@@ -408,11 +441,12 @@ def inspect_content(content_dir: Path, today: dt.date | None = None) -> ContentC
         )
     strings = _load_strings(report, content_dir / "ui")
     out_of_scope = _load_out_of_scope(report, content_dir / "out_of_scope.yaml")
+    hours = _load_hours(report, content_dir / "hours.yaml")
     errors = [p for p in report.problems if p.severity == "error"]
     content = None
     if not errors:
         warnings = tuple(str(p) for p in report.problems)
-        content = Content(tuple(entries), tuple(hotlines), strings, out_of_scope, warnings)
+        content = Content(tuple(entries), tuple(hotlines), strings, out_of_scope, hours, warnings)
     return ContentCheck(content, report.problems, report.missing_translations, report.per_language)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.domain.cases import WorkingHours
+
 LANGUAGES = ("uk", "en")
 
 
@@ -57,6 +59,7 @@ class Content:
     hotlines: tuple[Hotline, ...]
     strings: dict[str, dict[str, str]]
     out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hours: WorkingHours | None = None
     warnings: tuple[str, ...] = field(default=())
 
     def entry(self, entry_id: str) -> FaqEntry | None:

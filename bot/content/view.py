@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.content.model import Content
+from bot.domain.cases import WorkingHours
 from bot.domain.dialogue_types import ContentView
 
 
@@ -43,6 +44,10 @@ class RenderedContent(ContentView):
             tuple(s.url for s in entry.sources),
             entry.checked.isoformat(),
         )
+
+    def hours(self) -> WorkingHours | None:
+        """When counsellors work."""
+        return self.content.hours
 
     def hotline_lines(self, lang: str) -> list[str]:
         """One line per verified hotline."""

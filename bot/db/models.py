@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -90,3 +90,82 @@ class AdvertCheck(Base):
     flags: Mapped[str] = mapped_column(String(512))
     source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseRecord(Base):
+    """A hand-off to a counsellor. The chat id is kept only while the case is open."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tag: Mapped[str] = mapped_column(String(12), unique=True)
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    user_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    counsellor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    shared_advert: Mapped[str | None] = mapped_column(Text)
+    group_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    useful: Mapped[bool | None] = mapped_column(Boolean)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RelayedMessage(Base):
+    """Which counsellor-side message stands for which user-side message, both ways."""
+
+    __tablename__ = "relayed_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    user_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    counsellor_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxItem(Base):
+    """A Bot API call to make, written before it is made, sent in order per chat."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    relay: Mapped[str | None] = mapped_column(String(16))
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    result_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SentMessage(Base):
+    """A message the bot sent to a user, kept 48 h so /forget can delete it from the chat."""
+
+    __tablename__ = "sent_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_pseudonym: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CounsellorSelection(Base):
+    """The case a counsellor's plain messages go to."""
+
+    __tablename__ = "counsellor_selection"
+
+    counsellor_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

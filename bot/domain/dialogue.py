@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 
 from bot.domain import states
 from bot.domain.advert import looks_like_advert, risk_card, too_short
+from bot.domain.cases import Reason, WorkingHours, is_emergency
 from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.faq import Band, FaqIndex, FaqMatch
 from bot.domain.risk import Assessment
 
 MAX_QUESTION_LENGTH = 1000
 UI_LANGUAGES = ("uk", "en")
+HANDOFF_REASONS = {
+    "advert": Reason.RISKY_ADVERT,
+    "faq_miss": Reason.FAQ_MISS,
+    "emergency": Reason.EMERGENCY,
+    "asked": Reason.USER_ASKED,
+}
 
 
 @dataclass(frozen=True)
@@ -60,15 +67,28 @@ class SetState:
 
 @dataclass(frozen=True)
 class AdvertChecked:
-    """Event: an advert was checked (for anonymous counts: no text)."""
+    """Event: an advert was checked (counted without text; held briefly for a counsellor)."""
 
     lang: str
     level: str
     flags: tuple[str, ...]
     source: str
+    evidence: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+    text: str = field(default="", repr=False)
 
 
-Event = SetLanguage | Feedback | FaqMiss | ShareMiss | SetState | AdvertChecked
+@dataclass(frozen=True)
+class HandoffEvent:
+    """Event: a step of the hand-off to a counsellor (request, agree, decline, end, ...)."""
+
+    step: str
+    """request, agree, decline, end, useful, forget, forget_cancel"""
+    reason: Reason | None = None
+    case_id: int | None = None
+    yes: bool = False
+
+
+Event = SetLanguage | Feedback | FaqMiss | ShareMiss | SetState | AdvertChecked | HandoffEvent
 
 
 @dataclass
@@ -239,7 +259,7 @@ class Dialogue:
                 Reply(
                     prefix + self._t(lang, "faq.miss") + "\n\n" + miss.text,
                     (
-                        (Button(self._t(lang, "menu.counsellor"), "menu:counsellor"),),
+                        (Button(self._t(lang, "menu.counsellor"), "handoff:faq_miss"),),
                         (Button(self._t(lang, "faq.share_button"), "share:miss"),),
                     ),
                 )
@@ -251,11 +271,20 @@ class Dialogue:
         self, text: str, saved: str | None, state: str | None, forwarded: bool = False
     ) -> Outcome:
         """Free text: an advert to check (asked for, forwarded, or pasted) or a question."""
+        if is_emergency(text):
+            return self.emergency(saved)
         if text.strip() and (
             forwarded or state == states.AWAITING_ADVERT or looks_like_advert(text)
         ):
             return self.advert(text, saved, "forward" if forwarded else "text")
         return self.question(text, saved)
+
+    def emergency(self, saved: str | None) -> Outcome:
+        """Words of immediate danger: the emergency numbers at once, whatever the hours."""
+        lang = saved if saved in UI_LANGUAGES else "uk"
+        text = self._t(lang, "handoff.emergency") + "\n\n" + self.hotlines(lang).text
+        button = Button(self._t(lang, "menu.counsellor"), "handoff:emergency")
+        return Outcome([Reply(text, ((button,),))])
 
     def _card_language(self, text: str, saved: str | None) -> str:
         if saved in UI_LANGUAGES:
@@ -286,7 +315,12 @@ class Dialogue:
             [
                 SetState(None),
                 AdvertChecked(
-                    lang, assessment.level.value, tuple(f.id for f in assessment.flags), source
+                    lang,
+                    assessment.level.value,
+                    tuple(f.id for f in assessment.flags),
+                    source,
+                    tuple(f.evidence for f in assessment.flags),
+                    text,
                 ),
             ],
         )
@@ -324,11 +358,23 @@ class Dialogue:
                     [Reply(self._t(lang, "risk.prompt"))], [SetState(states.AWAITING_ADVERT)]
                 )
             if rest == "counsellor":
-                return self.counsellor_unavailable(lang)
+                return Outcome([], [HandoffEvent("request", Reason.USER_ASKED)])
         if kind == "share" and rest == "miss":
             return Outcome([], [ShareMiss()])
-        if kind == "handoff":
-            return self.counsellor_unavailable(lang)
+        if kind == "handoff" and rest in HANDOFF_REASONS:
+            return Outcome([], [HandoffEvent("request", HANDOFF_REASONS[rest])])
+        if kind == "ho" and rest in ("yes", "no"):
+            return Outcome([], [HandoffEvent("agree" if rest == "yes" else "decline")])
+        if kind == "end":
+            return Outcome([], [HandoffEvent("end")])
+        if kind == "hf":
+            case_id, _, vote = rest.partition(":")
+            if case_id.isdigit() and vote in ("0", "1"):
+                return Outcome([], [HandoffEvent("useful", case_id=int(case_id), yes=vote == "1")])
+        if kind == "forget":
+            if rest == "yes":
+                return Outcome([], [HandoffEvent("forget")])
+            return Outcome([Reply(self._t(lang, "handoff.forget_cancelled"))])
         if kind == "faq" and self._has_entry(rest):
             return Outcome([self._answer_reply(lang, rest)])
         if kind == "fb":
@@ -338,6 +384,14 @@ class Dialogue:
                     [Reply(self._t(lang, "feedback.thanks"))], [Feedback(topic, vote == "1", lang)]
                 )
         return Outcome([self.menu(lang)])
+
+    def text(self, lang: str, key: str, **params: object) -> str:
+        """A UI string in a language."""
+        return self._t(lang, key, **params)
+
+    def content_hours(self) -> WorkingHours | None:
+        """When counsellors work, from content."""
+        return self.content.hours()
 
     def note(self, lang: str | None, key: str, **params: object) -> Reply:
         """A one-line reply from a UI string."""
@@ -378,6 +432,22 @@ class Dialogue:
             return Outcome([self.privacy(lang, retention_days)])
         if name == "hotlines":
             return Outcome([self.hotlines(lang)])
+        if name == "forget":
+            return Outcome(
+                [
+                    Reply(
+                        self._t(lang, "handoff.forget_confirm"),
+                        (
+                            (
+                                Button(self._t(lang, "handoff.forget_yes"), "forget:yes"),
+                                Button(self._t(lang, "handoff.forget_no"), "forget:no"),
+                            ),
+                        ),
+                    )
+                ]
+            )
+        if name == "end":
+            return Outcome([], [HandoffEvent("end")])
         return Outcome(
             [Reply(self._t(lang, "errors.unknown_command") + "\n\n" + self._t(lang, "help.text"))]
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.cases import WorkingHours
+
 
 @dataclass(frozen=True)
 class Button:
@@ -31,6 +33,10 @@ class ContentView:
     def answer(self, lang: str, entry_id: str) -> tuple[str, str, tuple[str, ...], str]:
         """(title, answer HTML, source URLs, checked date) of an entry."""
         raise NotImplementedError  # pragma: no cover
+
+    def hours(self) -> WorkingHours | None:
+        """When counsellors work."""
+        return None
 
     def hotline_lines(self, lang: str) -> list[str]:
         """One rendered line per verified hotline."""

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from bot.nlp.normalize import normalize_text
 
+LANGID_PREFIX = 600
+"""The opening of a long text tells its language; reading all of it only costs time."""
 _UK_LETTERS = set("іїєґ")
 _RU_LETTERS = set("ыэъё")
 _CYRILLIC = re.compile(r"[а-яіїєґёыэъ]")
@@ -70,7 +72,7 @@ def _fasttext(text: str) -> dict[str, float]:
 @lru_cache(maxsize=50_000)
 def detect_language(text: str) -> LanguageGuess:
     """Guess the language of a message among Ukrainian, English and Russian."""
-    norm = normalize_text(text)
+    norm = normalize_text(text[:LANGID_PREFIX])
     cyr = len(_CYRILLIC.findall(norm))
     lat = len(_LATIN.findall(norm))
     if cyr == 0 and lat == 0:

@@ -17,8 +17,9 @@ def normalize_text(text: str) -> str:
 
 def normalize_keep_offsets(text: str) -> str:
     """Lower case and one kind of apostrophe, keeping the length so offsets still match."""
-    out = []
-    for ch in text.translate(_APOSTROPHES):
-        low = ch.lower()
-        out.append(low if len(low) == 1 else ch)
-    return "".join(out)
+    unified = text.translate(_APOSTROPHES)
+    lowered = unified.lower()
+    if len(lowered) == len(unified):
+        return lowered
+    # A few characters lower-case to two (e.g. "İ"): keep those as they are.
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in unified)

@@ -20,15 +20,15 @@ def render_model_card(card: dict[str, Any]) -> str:
         f"- Features: {card['features']}",
         f"- Libraries: {', '.join(f'{k} {v}' for k, v in card['libraries'].items())}",
         "",
-        "## Labels, weights and thresholds (thresholds chosen on the dev split)",
+        "## Labels, weights and thresholds (chosen on the dev split for the best F2)",
         "",
-        "| label | weight | threshold | C | dev F1 |",
+        "| label | weight | threshold | C | dev F2 |",
         "|---|---|---|---|---|",
     ]
     for label in card["labels"]:
         lines.append(
             f"| {label} | {card['weights'][label]} | {card['thresholds'][label]} | "
-            f"{card['C'][label]} | {card['dev_f1'][label]} |"
+            f"{card['C'][label]} | {card['dev_f2'][label]} |"
         )
     test = card.get("test")
     if test:

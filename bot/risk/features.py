@@ -60,23 +60,32 @@ def words(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Word]:
     return out
 
 
+def word_features(lemma: str, negated: bool) -> list[str]:
+    """The features one word contributes: its lemma and the character n-grams inside it."""
+    tag = "n" if negated else ""
+    out = [f"{tag}w:{lemma}"]
+    if len(lemma) >= 3:
+        padded = f" {lemma} "
+        for n in (3, 4, 5):
+            out.extend(f"{tag}c:{padded[k : k + n]}" for k in range(len(padded) - n + 1))
+    return out
+
+
+def bigram_feature(first: Word, second: Word) -> str:
+    """The feature of two neighbouring words."""
+    tag = "n" if (first.negated or second.negated) else ""
+    return f"{tag}b:{first.lemma} {second.lemma}"
+
+
 def features(ws: list[Word]) -> tuple[list[str], list[tuple[int, int]]]:
     """Feature strings and, for each, the first and last word index it came from."""
     feats: list[str] = []
     where: list[tuple[int, int]] = []
     for i, w in enumerate(ws):
-        tag = "n" if w.negated else ""
-        feats.append(f"{tag}w:{w.lemma}")
-        where.append((i, i))
-        if len(w.lemma) >= 3:
-            padded = f" {w.lemma} "
-            for n in (3, 4, 5):
-                for k in range(len(padded) - n + 1):
-                    feats.append(f"{tag}c:{padded[k : k + n]}")
-                    where.append((i, i))
+        own = word_features(w.lemma, w.negated)
+        feats.extend(own)
+        where.extend([(i, i)] * len(own))
         if i + 1 < len(ws):
-            nxt = ws[i + 1]
-            btag = "n" if (w.negated or nxt.negated) else ""
-            feats.append(f"{btag}b:{w.lemma} {nxt.lemma}")
+            feats.append(bigram_feature(w, ws[i + 1]))
             where.append((i, i + 1))
     return feats, where

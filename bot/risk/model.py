@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,12 @@ from bot.domain.explain import evidence_phrases
 from bot.domain.features import TfidfSpace
 from bot.domain.risk import Assessment, Flag, assess
 from bot.nlp import Lemmatizer, detect_language
-from bot.risk.features import features, words
+from bot.risk.features import Word, bigram_feature, word_features, words
 
 FORMAT = "perevir-risk/1"
 ARRAYS = frozenset({"idf", "coef", "intercept"})
 FILES = ("weights.npz", "vocabulary.json", "model_card.json")
+WORD_CACHE_SIZE = 200_000
 
 
 class ModelError(Exception):
@@ -66,6 +66,7 @@ class RiskModel:
         self.coef = coef
         self.intercept = intercept
         self.lemmatizer = lemmatizer
+        self._cache: dict[tuple[str, bool], tuple[int, ...]] = {}
 
     # ---- persistence -----------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -134,51 +135,96 @@ class RiskModel:
         space = TfidfSpace({str(f): i for i, f in enumerate(columns)}, idf)
         return cls(card, space, coef, intercept, lemmatizer or Lemmatizer())
 
-    # ---- scoring ---------------------------------------------------------------------
+    # ---- scoring ----------------------------------------------------------------------
+    def _word_columns(self, lemma: str, negated: bool) -> tuple[int, ...]:
+        key = (lemma, negated)
+        cols = self._cache.get(key)
+        if cols is None:
+            vocabulary = self.space.vocabulary
+            cols = tuple(
+                c for f in word_features(lemma, negated) if (c := vocabulary.get(f)) is not None
+            )
+            if len(self._cache) < WORD_CACHE_SIZE:
+                self._cache[key] = cols
+        return cols
+
+    def _occurrences(
+        self, ws: list[Word]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+        """Columns of every known feature occurrence, with its first and last word."""
+        cols: list[int] = []
+        first: list[int] = []
+        last: list[int] = []
+        vocabulary = self.space.vocabulary
+        for i, w in enumerate(ws):
+            own = self._word_columns(w.lemma, w.negated)
+            cols.extend(own)
+            first.extend([i] * len(own))
+            last.extend([i] * len(own))
+            if i + 1 < len(ws):
+                col = vocabulary.get(bigram_feature(w, ws[i + 1]))
+                if col is not None:
+                    cols.append(col)
+                    first.append(i)
+                    last.append(i + 1)
+        return (
+            np.asarray(cols, dtype=np.int64),
+            np.asarray(first, dtype=np.int64),
+            np.asarray(last, dtype=np.int64),
+        )
+
     def probabilities(self, lang: str, text: str) -> dict[str, float]:
         """Probability of each label for a text in a known language."""
-        probs, _ = self._score(lang, text, explain=False)
-        return probs
+        return self._score(lang, text)[0]
 
-    def _score(self, lang: str, text: str, explain: bool) -> tuple[dict[str, float], Any]:
+    def _score(self, lang: str, text: str) -> tuple[dict[str, float], _Trace]:
         ws = words(self.lemmatizer, lang, text)
-        feats, where = features(ws)
-        idx, w = self.space.vector(feats)
-        logits = (
-            self.coef[:, idx] @ w.astype(np.float32) + self.intercept
-            if len(idx)
-            else self.intercept.copy()
-        )
+        cols, first, last = self._occurrences(ws)
+        if len(cols):
+            idx, inverse, counts = np.unique(cols, return_inverse=True, return_counts=True)
+            weights = (1.0 + np.log(counts)) * self.space.idf[idx]
+            norm = float(np.sqrt(weights @ weights))
+            weights = weights / norm if norm > 0 else weights
+            logits = self.coef[:, idx] @ weights.astype(np.float32) + self.intercept
+            per_occurrence = (weights / counts)[inverse]
+        else:
+            logits = self.intercept.copy()
+            per_occurrence = np.zeros(0)
         probs = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
         result = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
-        return result, (ws, feats, where) if explain else None
+        return result, _Trace(ws, cols, first, last, per_occurrence)
 
     def check(self, text: str, lang: str | None = None) -> CheckResult:
         """Flags with evidence, overall risk and score for one advert."""
         language = lang or detect_language(text).lang or "en"
         model_lang = language if language in ("uk", "en", "ru") else "en"
-        probs, trace = self._score(model_lang, text, explain=True)
+        probs, trace = self._score(model_lang, text)
         verdict = assess(probs, self.thresholds, self.weights)
-        ws, feats, where = trace
         flags = tuple(
-            Flag(flag.id, flag.confidence, self._evidence(text, flag.id, ws, feats, where))
+            Flag(flag.id, flag.confidence, self._evidence(text, flag.id, trace))
             for flag in verdict.flags
         )
         return CheckResult(language, Assessment(verdict.level, verdict.score, flags), self.version)
 
-    def _evidence(
-        self, text: str, label: str, ws: list[Any], feats: list[str], where: list[tuple[int, int]]
-    ) -> tuple[str, ...]:
+    def _evidence(self, text: str, label: str, trace: _Trace) -> tuple[str, ...]:
+        """How much each word pushed this label up, then the strongest phrases."""
+        if not len(trace.cols):
+            return ()
         row = self.coef[self.labels.index(label)]
-        counts = Counter(feats)
-        idx, w = self.space.vector(feats)
-        weight_of = dict(zip(idx.tolist(), w.tolist(), strict=True))
-        push = [0.0] * len(ws)
-        for feature, (first, last) in zip(feats, where, strict=True):
-            col = self.space.vocabulary.get(feature)
-            if col is None:
-                continue
-            share = float(row[col]) * weight_of[col] / counts[feature] / (last - first + 1)
-            for i in range(first, last + 1):
-                push[i] += share
-        return evidence_phrases(text, [(x.start, x.end) for x in ws], push)
+        push_per_occurrence = row[trace.cols] * trace.per_occurrence
+        span = (trace.last - trace.first + 1).astype(np.float64)
+        push = np.zeros(len(trace.words))
+        np.add.at(push, trace.first, push_per_occurrence / span)
+        bigram = trace.last != trace.first
+        np.add.at(push, trace.last[bigram], (push_per_occurrence / span)[bigram])
+        spans = [(w.start, w.end) for w in trace.words]
+        return evidence_phrases(text, spans, push.tolist())
+
+
+@dataclass(frozen=True)
+class _Trace:
+    words: list[Word]
+    cols: NDArray[np.int64]
+    first: NDArray[np.int64]
+    last: NDArray[np.int64]
+    per_occurrence: NDArray[np.float64]

@@ -10,16 +10,19 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.reload import ContentWatcher
 from bot.services import Services
-from bot.tg import handlers
+from bot.tg import handlers, handoff_handlers
 from bot.tg.durable import DurableApplication
+from bot.tg.outbox import OutboxSender
 
-COMMANDS = ("start", "language", "help", "privacy", "hotlines")
+COMMANDS = ("start", "language", "help", "privacy", "hotlines", "forget", "end")
 MEDIA = (
     filters.PHOTO
     | filters.VIDEO
@@ -55,6 +58,10 @@ def build_application(token: str, base_url: str, services: Services) -> DurableA
     app.repository = services.repository
     app.bot_data["services"] = services
     private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, handoff_handlers.route), group=-1)
+    app.add_handler(
+        CallbackQueryHandler(handoff_handlers.counsellor_button, pattern=r"^(take|close):")
+    )
     for name in COMMANDS:
         app.add_handler(CommandHandler(name, handlers.command(name), filters=private))
     app.add_handler(
@@ -70,6 +77,26 @@ def build_application(token: str, base_url: str, services: Services) -> DurableA
 
 
 CONTENT_CHECK_SECONDS = 3.0
+RETENTION_CHECK_SECONDS = 3600.0
+
+
+def services_of(app: DurableApplication) -> Services:
+    """The services the application was built with."""
+    svc: Services = app.bot_data["services"]
+    return svc
+
+
+def schedule_retention(app: DurableApplication) -> None:
+    """Purge old records every hour: case messages after the retention, handled updates."""
+
+    async def purge(_context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services_of(app)
+        await svc.purge_old()
+
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        purge, interval=RETENTION_CHECK_SECONDS, first=5.0, name="retention"
+    )
 
 
 def watch_content(app: DurableApplication, watcher: ContentWatcher) -> None:
@@ -89,6 +116,11 @@ async def start(app: DurableApplication, poll_timeout: float = 10.0) -> None:
     await app.initialize()
     await app.replay_pending()
     await app.start()
+    if services_of(app).handoff is not None:
+        sender = OutboxSender(app.bot, services_of(app).handoff.repo)  # type: ignore[union-attr]
+        app.bot_data["outbox"] = sender
+        sender.start()
+    schedule_retention(app)
     assert app.updater is not None
     await app.updater.start_polling(
         poll_interval=0.0,
@@ -102,6 +134,9 @@ async def stop(app: DurableApplication) -> None:
     """Stop polling and shut down cleanly."""
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
+    sender = app.bot_data.pop("outbox", None)
+    if sender is not None:
+        await sender.stop()
     if app.running:
         await app.stop()
     await app.shutdown()

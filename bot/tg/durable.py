@@ -47,6 +47,9 @@ class DurableApplication(Application):  # type: ignore[type-arg]
         assert self.repository is not None
         try:
             await super().process_update(update)
+            sender = self.bot_data.get("outbox")
+            if sender is not None:
+                sender.wake()
         finally:
             try:
                 await self.repository.finish_update(update.update_id)

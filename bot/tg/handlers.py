@@ -35,8 +35,9 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
     key = svc.pseudonym(user.id)
     language, state = await svc.user_state(key)
     outcome = decide(svc.brain.dialogue, language, state, svc)
-    follow_up = await svc.store(key, outcome, language)
-    await send_replies(context.bot, chat.id, outcome.replies + follow_up)
+    follow_up = await svc.store(key, outcome, language, chat.id)
+    sent = await send_replies(context.bot, chat.id, outcome.replies + follow_up)
+    await svc.remember_sent(key, sent)
 
 
 def command(name: str) -> Handler:

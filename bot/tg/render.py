@@ -60,7 +60,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
     return None
 
 
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
-    """Send replies in order."""
+async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> list[int]:
+    """Send replies in order; returns the ids of the messages sent."""
+    sent = []
     for reply in replies:
-        await send_reply(bot, chat_id, reply)
+        message = await send_reply(bot, chat_id, reply)
+        if message is not None:
+            sent.append(message.message_id)
+    return sent

@@ -1,0 +1,165 @@
+"""The lifecycle of a hand-off to a counsellor, as pure values (diagram: cases.mmd)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a case is."""
+
+    REQUESTED = "requested"
+    WAITING = "waiting"
+    ASSIGNED = "assigned"
+    CLOSED = "closed"
+
+
+class Reason(StrEnum):
+    """Why the person asked for a human."""
+
+    FAQ_MISS = "faq_miss"
+    RISKY_ADVERT = "risky_advert"
+    USER_ASKED = "user_asked"
+    EMERGENCY = "emergency"
+
+
+class CaseOutcome(StrEnum):
+    """How a case ended."""
+
+    ADVICE_GIVEN = "advice_given"
+    REFERRED_527 = "referred_527"
+    REFERRED_1547 = "referred_1547"
+    REFERRED_POLICE = "referred_police"
+    REFERRED_CONSULATE = "referred_consulate"
+    NO_RESPONSE = "no_response"
+    OTHER = "other"
+
+
+ALLOWED = {
+    Status.REQUESTED: frozenset({Status.WAITING, Status.CLOSED}),
+    Status.WAITING: frozenset({Status.ASSIGNED, Status.CLOSED}),
+    Status.ASSIGNED: frozenset({Status.WAITING, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    """A case cannot move that way."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A case as the lifecycle sees it."""
+
+    tag: str
+    status: Status
+    reason: Reason
+    language: str
+    requested_at: dt.datetime
+    counsellor_id: int | None = None
+    waiting_since: dt.datetime | None = None
+    assigned_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    outcome: CaseOutcome | None = None
+
+
+def new_tag() -> str:
+    """A short tag counsellors can type (no 0/O or 1/I confusion)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(5))
+
+
+def open_case(reason: Reason, language: str, now: dt.datetime, tag: str | None = None) -> Case:
+    """A new case, requested (not yet agreed to by the user)."""
+    return Case(tag or new_tag(), Status.REQUESTED, reason, language, now)
+
+
+def transition(
+    case: Case,
+    to: Status,
+    now: dt.datetime,
+    *,
+    counsellor_id: int | None = None,
+    outcome: CaseOutcome | None = None,
+) -> Case:
+    """Move a case; IllegalTransition if the lifecycle does not allow it."""
+    if to not in ALLOWED[case.status]:
+        raise IllegalTransition(f"a {case.status.value} case cannot become {to.value}")
+    if to is Status.WAITING:
+        return replace(case, status=to, waiting_since=now, counsellor_id=None, assigned_at=None)
+    if to is Status.ASSIGNED:
+        if counsellor_id is None:
+            raise IllegalTransition("a case is assigned to a counsellor")
+        return replace(case, status=to, counsellor_id=counsellor_id, assigned_at=now)
+    return replace(case, status=to, closed_at=now, outcome=outcome)
+
+
+def waiting_time(case: Case, now: dt.datetime) -> dt.timedelta | None:
+    """How long the person has waited (so far, or until a counsellor took the case)."""
+    if case.waiting_since is None:
+        return None
+    return (case.assigned_at or now) - case.waiting_since
+
+
+_DANGER = re.compile(
+    "|".join(
+        (
+            # Ukrainian
+            r"не випуска\w*",
+            r"не відпуска\w*",
+            r"замкн\w+",
+            r"зачин\w+ (нас|мене)",
+            r"б'ють",
+            r"побили",
+            r"погрожу\w+",
+            r"тримають (мене|нас)",
+            r"не можу (піти|втекти|виїхати)",
+            r"допоможіть,? (мене|нас)",
+            # Russian
+            r"не выпуска\w*",
+            r"не отпуска\w*",
+            r"заперл\w*",
+            r"бьют",
+            r"избили",
+            r"угрожа\w+",
+            r"держат (меня|нас)",
+            r"не могу (уйти|сбежать|уехать)",
+            # English
+            r"won'?t let (me|us) (leave|go|out)",
+            r"(can'?t|cannot) leave",
+            r"locked (me|us) in",
+            r"beat(ing|en)? (me|us)",
+            r"threaten\w*",
+            r"held against",
+            r"trapped",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def is_emergency(text: str) -> bool:
+    """Words of immediate danger: confinement, violence, threats ("мене не випускають").
+
+    A taken passport alone is not here: the FAQ answers it with what to do and whom to call.
+    """
+    return bool(_DANGER.search(text.replace("’", "'").replace("ʼ", "'")))
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When counsellors answer: weekdays (0 = Monday) and a daily window in a time zone."""
+
+    days: frozenset[int]
+    start: dt.time
+    end: dt.time
+    tz: dt.tzinfo
+
+    def open_at(self, moment: dt.datetime) -> bool:
+        """Whether counsellors are working at that moment."""
+        local = moment.astimezone(self.tz)
+        return local.weekday() in self.days and self.start <= local.time() < self.end

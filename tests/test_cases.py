@@ -1,0 +1,128 @@
+"""The case lifecycle (pure) and its storage, including two counsellors taking one case."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+
+from bot.db.cases_repo import CaseRepository
+from bot.db.database import make_async_engine, make_sessionmaker, migrate
+from bot.domain.cases import (
+    CaseOutcome,
+    IllegalTransition,
+    Reason,
+    Status,
+    WorkingHours,
+    is_emergency,
+    open_case,
+    transition,
+    waiting_time,
+)
+
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+def test_a_case_goes_from_request_to_close() -> None:
+    case = open_case(Reason.RISKY_ADVERT, "uk", NOW)
+    case = transition(case, Status.WAITING, NOW)
+    case = transition(case, Status.ASSIGNED, NOW + dt.timedelta(minutes=7), counsellor_id=11)
+    assert waiting_time(case, NOW + dt.timedelta(hours=1)) == dt.timedelta(minutes=7)
+    case = transition(
+        case, Status.CLOSED, NOW + dt.timedelta(hours=1), outcome=CaseOutcome.REFERRED_527
+    )
+    assert (case.status, case.outcome) == (Status.CLOSED, CaseOutcome.REFERRED_527)
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (Status.REQUESTED, Status.ASSIGNED),
+        (Status.CLOSED, Status.WAITING),
+        (Status.CLOSED, Status.ASSIGNED),
+        (Status.WAITING, Status.REQUESTED),
+    ],
+)
+def test_illegal_transitions_are_refused(start: Status, to: Status) -> None:
+    case = open_case(Reason.USER_ASKED, "en", NOW)
+    path = {Status.REQUESTED: [], Status.WAITING: [Status.WAITING], Status.CLOSED: [Status.CLOSED]}[
+        start
+    ]
+    for step in path:
+        case = transition(case, step, NOW)
+    with pytest.raises(IllegalTransition):
+        transition(case, to, NOW, counsellor_id=1)
+
+
+def test_a_transfer_puts_the_case_back_in_the_queue_without_a_counsellor() -> None:
+    case = transition(
+        transition(open_case(Reason.FAQ_MISS, "uk", NOW), Status.WAITING, NOW),
+        Status.ASSIGNED,
+        NOW,
+        counsellor_id=5,
+    )
+    back = transition(case, Status.WAITING, NOW + dt.timedelta(minutes=3))
+    assert back.counsellor_id is None and back.status is Status.WAITING
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "вони забрали мій паспорт і мене не випускають",
+        "мене не випускають з гуртожитку",
+        "нас тримають на фермі і погрожують",
+        "у меня забрали паспорт и не выпускают",
+        "they took my passport and won't let me leave",
+        "I am trapped, help",
+    ],
+)
+def test_words_of_immediate_danger_are_recognised(text: str) -> None:
+    assert is_emergency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "чи можна віддати паспорт роботодавцю",
+        "how do I check an agency",
+        "де шукати роботу в Польщі",
+    ],
+)
+def test_ordinary_questions_are_not_emergencies(text: str) -> None:
+    assert not is_emergency(text)
+
+
+def test_working_hours_follow_the_configured_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    hours = WorkingHours(frozenset(range(5)), dt.time(9), dt.time(18), ZoneInfo("Europe/Kyiv"))
+    assert hours.open_at(dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC))  # Monday 10:00 Kyiv
+    assert not hours.open_at(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC))  # 19:00 Kyiv
+    assert not hours.open_at(dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.UTC))  # Sunday
+
+
+async def test_two_counsellors_taking_one_case_at_once_get_exactly_one_winner(
+    database_url: str,
+) -> None:
+    migrate(database_url)
+    engine = make_async_engine(database_url)
+    repo = CaseRepository(make_sessionmaker(engine))
+    try:
+        for round_ in range(5):
+            case = transition(
+                open_case(Reason.USER_ASKED, "uk", NOW, tag=f"T{round_}"), Status.WAITING, NOW
+            )
+            record = await repo.create(case, "user", 1, None)
+            wins = await asyncio.gather(
+                *(
+                    repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=c)
+                    for c in (101, 102, 103, 104)
+                )
+            )
+            assert sum(wins) == 1
+            stored = await repo.get(record.id)
+            assert stored is not None and stored.status == "assigned"
+            assert stored.counsellor_id == (101, 102, 103, 104)[wins.index(True)]
+    finally:
+        await engine.dispose()
