@@ -413,6 +413,31 @@ def _risk_model(settings: Settings):  # type: ignore[no-untyped-def]
         raise typer.Exit(1) from None
 
 
+@app.command()
+def stats(
+    png: Annotated[Path | None, typer.Option(help="Also draw the figures to this PNG.")] = None,
+) -> None:
+    """Anonymous statistics: cases by reason, outcome, language; waits; flags in adverts."""
+    from bot.db.cases_repo import CaseRepository
+    from bot.db.database import make_async_engine, make_sessionmaker, migrate
+    from bot.stats import Stats, chart, gather
+
+    url = _settings().effective_database_url
+    migrate(url)
+
+    async def read() -> Stats:
+        engine = make_async_engine(url)
+        try:
+            return await gather(CaseRepository(make_sessionmaker(engine)))
+        finally:
+            await engine.dispose()
+
+    figures = asyncio.run(read())
+    typer.echo(figures.as_text())
+    if png is not None:
+        typer.echo(f"Chart: {chart(figures, png)}")
+
+
 @app.command("check-ad")
 def check_ad(
     source: Annotated[str, typer.Argument(help="A file with the advert, or - for stdin.")] = "-",

@@ -37,6 +37,15 @@ class Incoming:
     reply_to: int | None = None
 
 
+def keyboard(rows: list[tuple[Button, ...]]) -> dict[str, Any]:
+    """An inline keyboard in the Bot API's JSON shape, for outbox items."""
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.action} for b in row] for row in rows
+        ]
+    }
+
+
 def _html(text: str) -> str:
     return html.escape(text, quote=False)
 
@@ -141,66 +150,42 @@ class Handoff:
             "counsellor.edited_header" if message.edited else "counsellor.relayed_header",
             tag=record.tag,
         )
-        items: list[dict[str, Any]] = []
         base = {"case_id": record.id, "chat_id": target, "status": "held" if held else "pending"}
+        said = f"{header} {_html(message.text)}".strip()
+
+        def text(relay: str) -> dict[str, Any]:
+            params = {"text": said, "parse_mode": "HTML", "protect_content": True}
+            source = message.message_id if relay == "to_counsellor" else None
+            return base | {
+                "method": "sendMessage",
+                "relay": relay,
+                "source": source,
+                "params": params,
+            }
+
+        def copy(caption: str | None) -> dict[str, Any]:
+            params: dict[str, Any] = {
+                "from_chat_id": record.user_chat_id,
+                "message_id": message.message_id,
+                "protect_content": True,
+            }
+            if caption is not None:
+                params |= {"caption": caption, "parse_mode": "HTML"}
+            return base | {
+                "method": "copyMessage",
+                "relay": "to_counsellor",
+                "source": message.message_id,
+                "params": params,
+            }
+
         if message.kind == "text":
-            items.append(
-                base
-                | {
-                    "method": "sendMessage",
-                    "relay": "to_counsellor",
-                    "source": message.message_id,
-                    "params": {
-                        "text": f"{header} {_html(message.text)}",
-                        "parse_mode": "HTML",
-                        "protect_content": True,
-                    },
-                }
-            )
+            items = [text("to_counsellor")]
         elif message.kind in CAPTIONED and not message.edited:
-            caption = f"{header} {_html(message.text)}".strip()
-            items.append(
-                base
-                | {
-                    "method": "copyMessage",
-                    "relay": "to_counsellor",
-                    "source": message.message_id,
-                    "params": {
-                        "from_chat_id": record.user_chat_id,
-                        "message_id": message.message_id,
-                        "caption": caption,
-                        "parse_mode": "HTML",
-                        "protect_content": True,
-                    },
-                }
-            )
-        else:
-            items.append(
-                base
-                | {
-                    "method": "sendMessage",
-                    "relay": "notice_counsellor",
-                    "params": {
-                        "text": f"{header} {_html(message.text)}".strip(),
-                        "parse_mode": "HTML",
-                        "protect_content": True,
-                    },
-                }
-            )
-            if not message.edited:
-                items.append(
-                    base
-                    | {
-                        "method": "copyMessage",
-                        "relay": "to_counsellor",
-                        "source": message.message_id,
-                        "params": {
-                            "from_chat_id": record.user_chat_id,
-                            "message_id": message.message_id,
-                            "protect_content": True,
-                        },
-                    }
-                )
+            items = [copy(said)]
+        elif message.edited:
+            items = [text("notice_counsellor")]
+        else:  # stickers, locations, contacts: a tagged line, then the thing itself
+            items = [text("notice_counsellor"), copy(None)]
         for n, item in enumerate(items):
             item["dedupe_key"] = f"u{update_id}:{n}"
         await self.repo.enqueue(items)
@@ -220,15 +205,7 @@ class Handoff:
         await self.repo.set_fields(record.id, user_chat_id=None)
         return [
             Reply(self.t(lang, "handoff.ended_by_user")),
-            Reply(
-                self.t(lang, "handoff.useful"),
-                (
-                    (
-                        Button(self.t(lang, "handoff.useful_yes"), f"hf:{record.id}:1"),
-                        Button(self.t(lang, "handoff.useful_no"), f"hf:{record.id}:0"),
-                    ),
-                ),
-            ),
+            Reply(self.t(lang, "handoff.useful"), (self._useful_buttons(lang, record.id),)),
         ]
 
     async def useful(self, case_id: int, yes: bool, lang: str) -> list[Reply]:
@@ -443,20 +420,7 @@ class Handoff:
                     "relay": "notice_user",
                     "params": {
                         "text": self.t(lang, "handoff.ended_by_counsellor"),
-                        "reply_markup": {
-                            "inline_keyboard": [
-                                [
-                                    {
-                                        "text": self.t(lang, "handoff.useful_yes"),
-                                        "callback_data": f"hf:{case_id}:1",
-                                    },
-                                    {
-                                        "text": self.t(lang, "handoff.useful_no"),
-                                        "callback_data": f"hf:{case_id}:0",
-                                    },
-                                ]
-                            ]
-                        },
+                        "reply_markup": keyboard([self._useful_buttons(lang, case_id)]),
                     },
                 }
             ]
@@ -489,6 +453,12 @@ class Handoff:
         return len(deletable)
 
     # ---- helpers ---------------------------------------------------------------------
+    def _useful_buttons(self, lang: str, case_id: int) -> tuple[Button, ...]:
+        return (
+            Button(self.t(lang, "handoff.useful_yes"), f"hf:{case_id}:1"),
+            Button(self.t(lang, "handoff.useful_no"), f"hf:{case_id}:0"),
+        )
+
     def _end_button(self, lang: str) -> tuple[tuple[Button, ...], ...]:
         return ((Button(self.t(lang, "handoff.end_button"), "end"),),)
 
@@ -522,16 +492,9 @@ class Handoff:
                     "params": {
                         "text": text,
                         "parse_mode": "HTML",
-                        "reply_markup": {
-                            "inline_keyboard": [
-                                [
-                                    {
-                                        "text": self.t(lang, "counsellor.take_button"),
-                                        "callback_data": f"take:{record.id}",
-                                    }
-                                ]
-                            ]
-                        },
+                        "reply_markup": keyboard(
+                            [(Button(self.t(lang, "counsellor.take_button"), f"take:{record.id}"),)]
+                        ),
                     },
                 }
             ]
@@ -542,12 +505,9 @@ class Handoff:
     ) -> None:
         params: dict[str, Any] = {"text": self.t(record.language, key, tag=record.tag)}
         if with_outcomes and record.outcome is None:
-            params["reply_markup"] = {
-                "inline_keyboard": [
-                    [{"text": b.label, "callback_data": b.action}]
-                    for b in self._outcome_buttons(record, "close")
-                ]
-            }
+            params["reply_markup"] = keyboard(
+                [(b,) for b in self._outcome_buttons(record, "close")]
+            )
         await self.repo.enqueue(
             [
                 {

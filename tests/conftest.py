@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 from bot.brain import Brain
 from bot.config import PROJECT_ROOT
 from bot.nlp import Lemmatizer
+from bot.services import Services
+from tests.e2e_support import make_services
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -49,3 +51,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.skip("PEREVIR_TEST_POSTGRES_URL is not set")
     _reset_postgres(POSTGRES_URL)
     yield POSTGRES_URL
+
+
+@pytest.fixture
+async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
+    """Services on a fresh SQLite database, closed after the test."""
+    svc = make_services(brain, tmp_path)
+    yield svc
+    await svc.repository.close()

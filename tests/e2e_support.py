@@ -17,12 +17,15 @@ from tests.support.bot_api import BotApiServer
 TOKEN = "123456:TEST-token-for-the-local-server-only"
 
 
-def make_services(brain: Brain, data_dir: Path, database_url: str | None = None) -> Services:
+def make_services(
+    brain: Brain, data_dir: Path, database_url: str | None = None, **extra: str
+) -> Services:
     """Services on a test database (SQLite in data_dir unless a URL is given)."""
     settings = load_settings(
         PEREVIR_DATA_DIR=str(data_dir),
         PEREVIR_DATABASE_URL=database_url or f"sqlite:///{data_dir / 'bot.db'}",
         PEREVIR_PSEUDONYM_KEY="test-key-" + "x" * 24,
+        **extra,
     )
     return open_services(settings, brain)
 

@@ -126,3 +126,43 @@ async def test_two_counsellors_taking_one_case_at_once_get_exactly_one_winner(
             assert stored.counsellor_id == (101, 102, 103, 104)[wins.index(True)]
     finally:
         await engine.dispose()
+
+
+async def test_retention_purges_closed_cases_messages_and_keeps_anonymous_statistics(
+    database_url: str,
+) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import CaseRecord
+
+    migrate(database_url)
+    engine = make_async_engine(database_url)
+    repo = CaseRepository(make_sessionmaker(engine))
+    try:
+        case = transition(
+            open_case(Reason.RISKY_ADVERT, "uk", NOW, tag="OLD01"), Status.WAITING, NOW
+        )
+        record = await repo.create(case, "person", 42, {"text": "advert", "flags": []})
+        await repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=7)
+        await repo.add_relay(record.id, "to_counsellor", 10, 11)
+        await repo.move(record.id, Status.ASSIGNED, Status.CLOSED, outcome=CaseOutcome.OTHER)
+        fresh = await repo.create(
+            open_case(Reason.USER_ASKED, "en", NOW, tag="NEW01"), "p2", 43, None
+        )
+        await repo.add_relay(fresh.id, "to_counsellor", 12, 13)
+        async with repo.sessions() as session:
+            await session.execute(
+                update(CaseRecord)
+                .where(CaseRecord.id == record.id)
+                .values(closed_at=NOW - dt.timedelta(days=40))
+            )
+            await session.commit()
+        assert await repo.purge(dt.timedelta(days=30)) == 1
+        old = await repo.get(record.id)
+        assert old is not None
+        assert (old.user_pseudonym, old.user_chat_id, old.shared_advert) == (None, None, None)
+        assert (old.reason, old.outcome, old.language) == ("risky_advert", "other", "uk")
+        assert await repo.case_of_counsellor_message(7, 11) is None
+        assert await repo.counsellor_copy_of(fresh.id, 12) == 13  # open cases are untouched
+    finally:
+        await engine.dispose()

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.brain import Brain
 from bot.db.models import AdvertCheck
 from bot.services import Services
-from tests.e2e_support import make_services, running_bot
+from tests.e2e_support import running_bot
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -28,13 +26,6 @@ async def server() -> AsyncIterator[BotApiServer]:
     async with BotApiServer() as srv:
         srv.user(USER, "Iryna", "en")
         yield srv
-
-
-@pytest.fixture
-async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
-    svc = make_services(brain, tmp_path)
-    yield svc
-    await svc.repository.close()
 
 
 async def _english(server: BotApiServer) -> dict:

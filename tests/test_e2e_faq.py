@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from bot.brain import Brain
 from bot.db.models import Feedback
 from bot.services import Services
-from tests.e2e_support import make_services, running_bot
+from tests.e2e_support import running_bot
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -24,13 +22,6 @@ async def server() -> AsyncIterator[BotApiServer]:
     async with BotApiServer() as srv:
         srv.user(USER, "Olena", "uk")
         yield srv
-
-
-@pytest.fixture
-async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
-    svc = make_services(brain, tmp_path)
-    yield svc
-    await svc.repository.close()
 
 
 def _buttons(message: dict) -> list[str]:

@@ -161,7 +161,8 @@ async def counsellor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     handoff = svc.handoff
     if handoff is None or not await is_counsellor(context, svc, user.id):
         log.warning("refused a counsellor action from someone who is not a counsellor")
-        await query.answer(svc.brain.dialogue.text("uk", "counsellor.not_allowed"), show_alert=True)
+        lang = "en" if (user.language_code or "").startswith("en") else "uk"
+        await query.answer(svc.brain.dialogue.text(lang, "counsellor.not_allowed"), show_alert=True)
         return
     verb, _, rest = (query.data or "").partition(":")
     if verb == "take" and rest.isdigit():

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.db.cases_repo import CaseRepository
@@ -18,6 +18,12 @@ from bot.db.models import OutboxItem, utcnow
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
+METHODS = {
+    "sendMessage": "send_message",
+    "copyMessage": "copy_message",
+    "editMessageText": "edit_message_text",
+    "deleteMessage": "delete_message",
+}
 POLL_SECONDS = 0.3
 
 
@@ -87,8 +93,15 @@ class OutboxSender:
     async def _send(self, item: OutboxItem) -> bool:
         params: dict[str, Any] = json.loads(item.payload)
         params["chat_id"] = item.chat_id
+        if "reply_markup" in params:
+            params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], self.bot)
+        call = getattr(self.bot, METHODS.get(item.method, ""), None)
+        if call is None:
+            log.error("outbox: item %d has an unknown method", item.id)
+            await self.repo.outbox_done(item.id, "failed")
+            return True
         try:
-            result = await self.bot.do_api_request(item.method, api_kwargs=params)
+            result = await call(**params)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             await self.repo.outbox_retry(item.id, utcnow() + dt.timedelta(seconds=wait))
@@ -111,7 +124,7 @@ class OutboxSender:
             await self.repo.outbox_retry(item.id, utcnow() + dt.timedelta(seconds=backoff))
             log.info("outbox: %s, retrying in %.1f s", type(exc).__name__, backoff)
             return False
-        message_id = result.get("message_id") if isinstance(result, dict) else None
+        message_id = getattr(result, "message_id", None)
         await self.repo.outbox_done(item.id, "sent", message_id)
         await self._after(item, message_id)
         return True

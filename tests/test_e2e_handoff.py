@@ -1,0 +1,292 @@
+"""Hand-off to counsellors in the real bot over HTTP: nothing lost, nothing duplicated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.brain import Brain
+from bot.db.models import CaseRecord
+from bot.services import Services
+from tests.e2e_support import make_services, running_bot
+from tests.support.bot_api import BotApiServer
+
+pytestmark = pytest.mark.e2e
+PERSON = 5550003
+OLHA, TARAS, STRANGER = 901, 902, 903
+GROUP = -100777
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[BotApiServer]:
+    async with BotApiServer() as srv:
+        srv.user(PERSON, "Maria", "en")
+        for counsellor in (OLHA, TARAS, STRANGER):
+            srv.user(counsellor, f"Staff {counsellor}", "en")
+        srv.group(GROUP, "Counsellors")
+        for outsider in (PERSON, STRANGER):
+            srv.set_member(GROUP, outsider, "left")
+        yield srv
+
+
+@pytest.fixture
+async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
+    svc = make_services(
+        brain,
+        tmp_path,
+        PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP),
+        PEREVIR_COUNSELLORS=f"{OLHA}=Counsellor Olha,{TARAS}=Counsellor Taras",
+    )
+    yield svc
+    await svc.repository.close()
+
+
+def _texts(server: BotApiServer, chat: int) -> list[str]:
+    return [m.get("text") or m.get("caption") or "" for m in server.messages(chat)]
+
+
+def _buttons(message: dict) -> list[str]:
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+async def _until(server: BotApiServer, chat: int, needle: str, timeout: float = 10) -> dict:
+    def found() -> dict | None:
+        for message in reversed(server.messages(chat)):
+            if needle in (message.get("text") or message.get("caption") or ""):
+                return message
+        return None
+
+    return await server.wait_for(found, timeout=timeout)
+
+
+async def _nothing_new(server: BotApiServer, chat: int, seconds: float = 0.6) -> None:
+    before = len(server.messages(chat))
+    await asyncio.sleep(seconds)
+    assert len(server.messages(chat)) == before, _texts(server, chat)[before:]
+
+
+async def _request_and_queue(server: BotApiServer) -> dict:
+    """The person asks for a counsellor and agrees; returns the group's card."""
+    server.send_command(PERSON, "/start")
+    [choice] = await server.wait_for_message(PERSON)
+    server.press_button(PERSON, choice["message_id"], "lang:en")
+    *_, menu = await server.wait_for_message(PERSON, count=3)
+    server.press_button(PERSON, menu["message_id"], "menu:counsellor")
+    consent = await _until(server, PERSON, "Do you agree?")
+    assert "name, phone number and Telegram account stay hidden" in consent["text"]
+    server.press_button(PERSON, consent["message_id"], "ho:yes")
+    await _until(server, PERSON, "in the queue")
+    return await _until(server, GROUP, "New request")
+
+
+async def _taken(server: BotApiServer) -> dict:
+    """A queued request taken by Olha; returns the group's card."""
+    card = await _request_and_queue(server)
+    server.press_button(OLHA, card["message_id"], _buttons(card)[0], chat_id=GROUP)
+    await _until(server, PERSON, "has joined")
+    return card
+
+
+async def test_request_take_talk_both_ways_and_close(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        card = await _request_and_queue(server)
+        assert "Asked for a counsellor" in card["text"]
+        assert "Maria" not in card["text"] and str(PERSON) not in card["text"]
+        [take] = _buttons(card)
+        server.send_text(PERSON, "They keep my passport at the farm")  # while waiting
+        await _nothing_new(server, PERSON)  # held for the counsellor, no bot reply
+        server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
+        await _until(server, GROUP, "taken by Counsellor Olha")
+        relayed = await _until(server, OLHA, "They keep my passport at the farm")
+        joined = await _until(server, PERSON, "Counsellor Olha has joined")
+        assert "Staff" not in joined["text"]
+
+        server.send_text(OLHA, "Are you safe right now?", reply_to=relayed["message_id"])
+        await _until(server, PERSON, "Are you safe right now?")
+        photo = server.send_photo(PERSON, caption="this is the contract")
+        copy = await _until(server, OLHA, "this is the contract")
+        assert "photo" in copy
+        sent = server.send_text(PERSON, "I am in Poland, near Lodz")
+        await _until(server, OLHA, "near Lodz")
+        server.edit_text(PERSON, sent["message"]["message_id"], "I am in Poland, near Poznan")
+        await _until(server, OLHA, "correction: I am in Poland, near Poznan")
+        copies = [c for c in server.calls("copyMessage") if c.params["chat_id"] == OLHA]
+        assert copies and all(c.params.get("protect_content") for c in copies)
+        assert photo  # the photo reached the counsellor as a protected copy
+        # While a counsellor has the case, the bot itself says nothing to the person.
+        before = len(server.messages(PERSON))
+        server.send_text(PERSON, "can I work on a tourist visa")
+        await _until(server, OLHA, "tourist visa")
+        assert len(server.messages(PERSON)) == before
+
+        server.send_command(OLHA, "/close")
+        prompt = await _until(server, OLHA, "How did request")
+        server.press_button(
+            OLHA,
+            prompt["message_id"],
+            next(b for b in _buttons(prompt) if b.endswith(":advice_given")),
+        )
+        ended = await _until(server, PERSON, "closed the conversation")
+        assert [b for b in _buttons(ended) if b.startswith("hf:")]
+        server.send_text(PERSON, "can I work on a tourist visa")
+        await _until(server, PERSON, "visa")  # the bot answers again
+    async with services.repository.sessions() as session:
+        [case] = (await session.execute(CaseRecord.__table__.select())).all()
+    assert case.status == "closed" and case.outcome == "advice_given"
+    assert case.user_chat_id is not None or case.status == "closed"
+
+
+async def test_two_counsellors_press_take_at_once_and_exactly_one_gets_it(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        card = await _request_and_queue(server)
+        [take] = _buttons(card)
+        server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
+        server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)
+        answers = await server.wait_for(
+            lambda: (
+                [
+                    c.params.get("text", "")
+                    for c in server.calls("answerCallbackQuery")
+                    if "#" in c.params.get("text", "")
+                ]
+                or None
+            )
+        )
+        await server.wait_for(
+            lambda: (
+                len(
+                    [
+                        c
+                        for c in server.calls("answerCallbackQuery")
+                        if "#" in c.params.get("text", "")
+                    ]
+                )
+                == 2
+            )
+        )
+        answers = [
+            c.params["text"]
+            for c in server.calls("answerCallbackQuery")
+            if "#" in c.params.get("text", "")
+        ]
+        assert sum("You took" in a for a in answers) == 1
+        assert sum("already been taken" in a for a in answers) == 1
+        await _until(server, PERSON, "has joined")
+        assert sum("has joined" in t for t in _texts(server, PERSON)) == 1
+
+
+async def test_someone_who_is_not_a_counsellor_cannot_take_a_case(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        card = await _request_and_queue(server)
+        server.press_button(STRANGER, card["message_id"], _buttons(card)[0], chat_id=GROUP)
+        await server.wait_for(
+            lambda: any(
+                "Only registered counsellors" in c.params.get("text", "")
+                for c in server.calls("answerCallbackQuery")
+            )
+        )
+        await _nothing_new(server, PERSON)
+
+
+async def test_a_429_storm_and_5xx_errors_still_deliver_everything_in_order(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.fail_next("sendMessage", code=429, retry_after=1, times=5, chat_id=OLHA)
+        server.fail_next("sendMessage", code=502, times=2, chat_id=OLHA)
+        for n in range(6):
+            server.send_text(PERSON, f"message number {n}")
+        await _until(server, OLHA, "message number 5", timeout=30)
+        relayed = [t for t in _texts(server, OLHA) if "message number" in t]
+        assert [t.split()[-1] for t in relayed] == [str(n) for n in range(6)]
+
+
+async def test_the_bot_stopped_mid_case_delivers_everything_once_after_restart(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.delay("sendMessage", 2.0)  # the next relay is in flight when the bot stops
+        server.send_text(PERSON, "first while slow")
+        await asyncio.sleep(0.8)
+    server.delay("sendMessage", 0)
+    server.send_text(PERSON, "second while the bot was down")
+    async with running_bot(server, services):
+        await _until(server, OLHA, "second while the bot was down", timeout=15)
+        await _until(server, OLHA, "first while slow", timeout=15)
+        await asyncio.sleep(1.0)
+    texts = _texts(server, OLHA)
+    assert sum("second while the bot was down" in t for t in texts) == 1
+    assert sum("first while slow" in t for t in texts) <= 2  # at most the one in flight twice
+
+
+async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.send_command(PERSON, "/forget")
+        confirm = await _until(server, PERSON, "cannot be undone")
+        server.press_button(PERSON, confirm["message_id"], "forget:yes")
+        done = await _until(server, PERSON, "everything about you has been erased")
+        await _until(server, OLHA, "erased their data")
+        await server.wait_for(lambda: len(server.calls("deleteMessage")) >= 3)
+        assert "Done" in done["text"]
+    async with services.repository.sessions() as session:
+        [case] = (await session.execute(CaseRecord.__table__.select())).all()
+    assert case.status == "closed"
+    assert case.user_pseudonym is None and case.user_chat_id is None
+
+
+async def test_out_of_configuration_the_counsellor_button_says_so_honestly(
+    server: BotApiServer, brain: Brain, tmp_path: Path
+) -> None:
+    svc = make_services(brain, tmp_path / "plain")
+    try:
+        async with running_bot(server, svc):
+            server.send_command(PERSON, "/start")
+            [choice] = await server.wait_for_message(PERSON)
+            server.press_button(PERSON, choice["message_id"], "lang:en")
+            *_, menu = await server.wait_for_message(PERSON, count=3)
+            server.press_button(PERSON, menu["message_id"], "menu:counsellor")
+            [reply] = await server.wait_for_message(PERSON)
+            assert "527" in reply["text"]
+    finally:
+        await svc.repository.close()
+
+
+async def test_the_person_ends_the_conversation_and_stats_stay_anonymous(
+    server: BotApiServer, services: Services, tmp_path: Path
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.send_command(PERSON, "/end")
+        useful = await _until(server, PERSON, "Was the counsellor's help useful?")
+        ended = await _until(server, OLHA, "ended the conversation")
+        server.press_button(PERSON, useful["message_id"], _buttons(useful)[0])
+        await _until(server, PERSON, "Thank you for your feedback")
+        server.press_button(
+            OLHA,
+            ended["message_id"],
+            next(b for b in _buttons(ended) if b.endswith(":referred_527")),
+        )
+        await _until(server, OLHA, "closed: Referred to 527")
+    from bot.stats import chart, gather
+
+    assert services.handoff is not None
+    figures = await gather(services.handoff.repo)
+    report = figures.as_text()
+    assert "referred_527: 1" in report and "user_asked: 1" in report and "yes: 1" in report
+    assert str(PERSON) not in report and "Maria" not in report
+    assert chart(figures, tmp_path / "stats.png").stat().st_size > 1000
