@@ -49,6 +49,10 @@ class Lemmatizer:
         """The lemma of one lower-case word."""
         return self._lemma_fn(lang)(word)
 
+    def lemma_function(self, lang: str) -> Callable[[str], str]:
+        """The cached word -> lemma function of a language (for tight loops)."""
+        return self._lemma_fn(lang)
+
     def _lemma_fn(self, lang: str) -> Callable[[str], str]:
         fn = self._lemma_fns.get(lang)
         if fn is None:

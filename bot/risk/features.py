@@ -8,7 +8,10 @@ warning ("no contract") or a reassurance ("no fees"), instead of seeing the bare
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, ORTH
 
 from bot.nlp import Lemmatizer
 from bot.nlp.normalize import normalize_keep_offsets
@@ -24,6 +27,7 @@ NEGATION_CUES = {
 }
 SCOPE_BREAKERS = frozenset({"but", "however", "але", "проте", "а", "но", "однак", "однако"})
 _DIGITS = re.compile(r"\d")
+_HAS_DIGIT = _DIGITS.search
 
 
 @dataclass(frozen=True)
@@ -40,24 +44,33 @@ def words(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Word]:
     """Words with lemmas and negation marks, offsets into the original text."""
     text = text[:MAX_TEXT]
     doc = lemmatizer.pipeline(lang).make_doc(normalize_keep_offsets(text))
+    # Reading the tokens as arrays avoids building a Token object per word.
+    table = doc.to_array([ORTH, IDX, IS_PUNCT, IS_SPACE]).tolist()
+    strings = doc.vocab.strings
+    lemma_of = lemmatizer.lemma_function(lang)
     cues = NEGATION_CUES.get(lang, NEGATION_CUES["en"])
     out: list[Word] = []
     scope = 0
-    for token in doc:
-        if token.is_space:
+    for orth, start, is_punct, is_space in table:
+        if is_space:
             continue
-        if token.is_punct or token.text in SCOPE_BREAKERS:
+        word = strings[orth]
+        if is_punct or word in SCOPE_BREAKERS:
             scope = 0
             continue
-        lemma = lemmatizer.lemma(lang, token.text)
-        lemma = _DIGITS.sub("0", lemma)
-        if lemma in cues or token.text in cues:
-            out.append(Word(token.idx, token.idx + len(token.text), lemma, False))
+        lemma = _lemma_key(lemma_of, word)
+        if lemma in cues or word in cues:
+            out.append(Word(start, start + len(word), lemma, False))
             scope = NEGATION_SCOPE
             continue
-        out.append(Word(token.idx, token.idx + len(token.text), lemma, scope > 0))
+        out.append(Word(start, start + len(word), lemma, scope > 0))
         scope = max(0, scope - 1)
     return out
+
+
+def _lemma_key(lemma_of: Callable[[str], str], word: str) -> str:
+    lemma = lemma_of(word)
+    return _DIGITS.sub("0", lemma) if _HAS_DIGIT(lemma) else lemma
 
 
 def word_features(lemma: str, negated: bool) -> list[str]:
