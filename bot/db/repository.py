@@ -100,30 +100,7 @@ class Repository:
 
     async def set_language(self, pseudonym: str, language: str) -> None:
         """Save the user's language (creating the user)."""
-        async with self.sessions() as session:
-            user = await session.get(User, pseudonym)
-            if user is None:
-                session.add(
-                    User(
-                        pseudonym=pseudonym,
-                        language=language,
-                        created_at=utcnow(),
-                        last_seen_at=utcnow(),
-                    )
-                )
-            else:
-                user.language = language
-                user.last_seen_at = utcnow()
-            try:
-                await session.commit()
-            except IntegrityError:  # created concurrently: update instead
-                await session.rollback()
-                await session.execute(
-                    update(User)
-                    .where(User.pseudonym == pseudonym)
-                    .values(language=language, last_seen_at=utcnow())
-                )
-                await session.commit()
+        await self._save_user(pseudonym, language=language)
 
     async def state(self, pseudonym: str) -> tuple[str | None, str | None]:
         """(language, conversation state) of a user."""
@@ -133,22 +110,24 @@ class Repository:
 
     async def set_state(self, pseudonym: str, state: str | None) -> None:
         """Save the user's conversation state (creating the user)."""
+        await self._save_user(pseudonym, state=state)
+
+    async def _save_user(self, pseudonym: str, **values: str | None) -> None:
+        """Update a user's fields, creating the user first if needed (also under a race)."""
+        values_seen = {**values, "last_seen_at": utcnow()}
         async with self.sessions() as session:
             user = await session.get(User, pseudonym)
             if user is None:
-                session.add(
-                    User(
-                        pseudonym=pseudonym, state=state, created_at=utcnow(), last_seen_at=utcnow()
-                    )
-                )
+                session.add(User(pseudonym=pseudonym, created_at=utcnow(), **values_seen))
             else:
-                user.state = state
+                for name, value in values_seen.items():
+                    setattr(user, name, value)
             try:
                 await session.commit()
-            except IntegrityError:
+            except IntegrityError:  # created concurrently: update instead
                 await session.rollback()
                 await session.execute(
-                    update(User).where(User.pseudonym == pseudonym).values(state=state)
+                    update(User).where(User.pseudonym == pseudonym).values(**values_seen)
                 )
                 await session.commit()
 

@@ -121,7 +121,7 @@ class _LanguageIndex:
         y = np.asarray(owners, dtype=np.int64)
         model = _fit(x, y)
         self.classes = [int(c) for c in model.classes_]
-        self.coef = np.zeros((self.oos + 1, self.space.size))
+        self.coef = np.zeros((self.oos + 1, self.space.size), dtype=np.float32)
         self.intercept = np.full(self.oos + 1, -1e9)
         for row, cls in enumerate(self.classes):
             self.coef[cls] = model.coef_[row]
