@@ -191,10 +191,11 @@ class Handoff:
         await self.repo.enqueue(items)
 
     async def end(self, user_key: str, lang: str) -> list[Reply]:
-        """The person ends the conversation; the bot is back and asks if it helped."""
+        """The person ends the conversation; the bot is back and asks if it helped.
+        Nothing to end gives no reply (the caller shows the menu)."""
         record = await self.repo.open_for_user(user_key)
         if record is None:
-            return [Reply(self.t(lang, "handoff.ended_by_user"))]
+            return []
         status = Status(record.status)
         if not await self.repo.move(record.id, status, Status.CLOSED):
             return [Reply(self.t(lang, "handoff.ended_by_user"))]

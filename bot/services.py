@@ -152,7 +152,9 @@ class Services:
             self.pending_adverts.pop(user_key, None)
             return [dialogue.note(ui, "handoff.forget_done", deleted=deleted)]
         if handoff is None or not handoff.enabled or chat_id is None:
-            return dialogue.counsellor_unavailable(ui).replies
+            if event.step == "request":
+                return dialogue.counsellor_unavailable(ui).replies
+            return [dialogue.menu(ui)]
         if event.step == "request":
             advert = None
             if event.reason is Reason.RISKY_ADVERT and user_key in self.pending_adverts:
@@ -165,7 +167,7 @@ class Services:
         if event.step == "decline":
             return await handoff.decline(user_key, ui, dialogue.hotlines(ui))
         if event.step == "end":
-            return await handoff.end(user_key, ui)
+            return await handoff.end(user_key, ui) or [dialogue.menu(ui)]
         if event.step == "useful" and event.case_id is not None:
             return await handoff.useful(event.case_id, event.yes, ui)
         return []

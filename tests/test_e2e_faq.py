@@ -125,6 +125,16 @@ async def test_an_edited_message_and_a_huge_message_are_answered(
         await server.wait_for_message(USER, contains="too long")
 
 
+async def test_end_without_a_conversation_just_shows_the_menu(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _choose_english(server)
+        server.send_command(USER, "/end")
+        [menu] = await server.wait_for_message(USER)
+        assert "How can I help?" in menu["text"]
+
+
 async def test_a_duplicate_update_is_answered_once(
     server: BotApiServer, services: Services
 ) -> None:
