@@ -88,13 +88,17 @@ class Handoff:
             return [Reply(self.t(lang, "handoff.already_waiting"), self._end_button(lang))]
         if current is not None:
             await self.repo.move(current.id, Status.REQUESTED, Status.CLOSED)
-        shared = [self.t(lang, "handoff.shared_question")]
+        shared = self.t(lang, "handoff.shared_question")
         if advert is not None:
-            shared.append(self.t(lang, "handoff.shared_advert"))
-        joiner = " і " if lang == "uk" else " and "
+            shared = self.t(
+                lang,
+                "handoff.shared_both",
+                first=shared,
+                second=self.t(lang, "handoff.shared_advert"),
+            )
         case = open_case(reason, lang, utcnow())
         await self.repo.create(case, user_key, chat_id, advert)
-        text = self.t(lang, "handoff.consent", shared=joiner.join(shared))
+        text = self.t(lang, "handoff.consent", shared=shared)
         if advert is not None:
             flags = ", ".join(self.t(lang, f"flags.{f['id']}.name") for f in advert["flags"])
             text += f"\n\n<i>{_html(flags)}</i>"
@@ -479,7 +483,7 @@ class Handoff:
             tag=record.tag,
             language=lang,
             reason=self.t(lang, f"counsellor.reasons.{record.reason}"),
-            waiting=f"{int(waited.total_seconds() // 60)} min",
+            waiting=self.t(lang, "counsellor.minutes", minutes=int(waited.total_seconds() // 60)),
             flags=_html(flags),
         )
         await self.repo.enqueue(

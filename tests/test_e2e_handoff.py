@@ -290,3 +290,32 @@ async def test_the_person_ends_the_conversation_and_stats_stay_anonymous(
     assert "referred_527: 1" in report and "user_asked: 1" in report and "yes: 1" in report
     assert str(PERSON) not in report and "Maria" not in report
     assert chart(figures, tmp_path / "stats.png").stat().st_size > 1000
+
+
+async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
+    server: BotApiServer, services: Services
+) -> None:
+    advert = (
+        "Girls 18-25 wanted as hostesses in Dubai, 5000 USD a month, no experience. "
+        "Passport stays with the manager. Ticket paid, you return it from wages."
+    )
+    async with running_bot(server, services):
+        server.send_command(PERSON, "/start")
+        [choice] = await server.wait_for_message(PERSON)
+        server.press_button(PERSON, choice["message_id"], "lang:en")
+        *_, menu = await server.wait_for_message(PERSON, count=3)
+        server.press_button(PERSON, menu["message_id"], "menu:check")
+        await server.wait_for_message(PERSON)
+        server.send_text(PERSON, advert)
+        [card] = await server.wait_for_message(PERSON)
+        server.press_button(PERSON, card["message_id"], "handoff:advert")
+        consent = await _until(server, PERSON, "Do you agree?")
+        assert "the job offer you checked and its warning signs" in consent["text"]
+        await _nothing_new(server, GROUP, 0.3)  # nothing shared before consent
+        server.press_button(PERSON, consent["message_id"], "ho:yes")
+        group_card = await _until(server, GROUP, "New request")
+        assert "Risky job offer" in group_card["text"] and "⚠️" in group_card["text"]
+        assert "Dubai" not in group_card["text"]  # the advert itself goes only to the taker
+        server.press_button(OLHA, group_card["message_id"], _buttons(group_card)[0], chat_id=GROUP)
+        brief = await _until(server, OLHA, "You took request")
+        assert "Dubai" in brief["text"]
