@@ -319,3 +319,26 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         server.press_button(OLHA, group_card["message_id"], _buttons(group_card)[0], chat_id=GROUP)
         brief = await _until(server, OLHA, "You took request")
         assert "Dubai" in brief["text"]
+
+
+async def test_without_a_list_members_of_the_group_are_the_counsellors(
+    server: BotApiServer, brain: Brain, tmp_path: Path
+) -> None:
+    svc = make_services(brain, tmp_path / "members", PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP))
+    try:
+        async with running_bot(server, svc):
+            card = await _request_and_queue(server)
+            take = _buttons(card)[0]
+            server.press_button(STRANGER, card["message_id"], take, chat_id=GROUP)  # has left
+            await server.wait_for(
+                lambda: any(
+                    "Only registered counsellors" in c.params.get("text", "")
+                    for c in server.calls("answerCallbackQuery")
+                )
+            )
+            server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)  # a member
+            joined = await _until(server, PERSON, "has joined")
+            assert "A counsellor has joined" in joined["text"]  # no display name configured
+            assert server.calls("getChatMember")
+    finally:
+        await svc.repository.close()

@@ -55,12 +55,13 @@ def incoming(message: Message, edited: bool) -> Incoming:
 
 
 async def is_counsellor(context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int) -> bool:
-    """Listed in PEREVIR_COUNSELLORS, or a member of the counsellors' group (cached 5 min)."""
+    """Listed in PEREVIR_COUNSELLORS; with no list, a member of the counsellors' group
+    (getChatMember, cached 5 min)."""
     handoff = svc.handoff
     if handoff is None or handoff.group_chat_id is None:
         return False
-    if user_id in handoff.counsellors:
-        return True
+    if handoff.counsellors:
+        return user_id in handoff.counsellors
     cache: dict[int, tuple[float, bool]] = context.bot_data.setdefault("members", {})
     cached = cache.get(user_id)
     if cached and time.monotonic() - cached[0] < MEMBERSHIP_TTL:
