@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -407,16 +407,3 @@ class CaseRepository:
             for flag in filter(None, flags.split(",")):
                 counts[flag] = counts.get(flag, 0) + 1
         return counts
-
-    async def count_open(self) -> int:
-        """Cases not closed."""
-        async with self.sessions() as session:
-            return int(
-                (
-                    await session.execute(
-                        select(func.count())
-                        .select_from(CaseRecord)
-                        .where(CaseRecord.status.in_(OPEN))
-                    )
-                ).scalar_one()
-            )

@@ -8,10 +8,3 @@ READY = "ready"
 """Language known: free text is a question for the FAQ; the menu offers the rest."""
 AWAITING_ADVERT = "awaiting_advert"
 """After "Check a job offer" (or a too-short advert): the next text is an advert to check."""
-
-
-def state_for(language: str | None, stored: str | None = None) -> str:
-    """The state a user is in, derived from what is stored."""
-    if not language:
-        return CHOOSING_LANGUAGE
-    return stored or READY
