@@ -119,3 +119,23 @@ def test_unverified_hotlines_are_never_shown() -> None:
     shown = {h.id for h in content.shown_hotlines()}
     assert shown
     assert all(h.verified for h in content.hotlines if h.id in shown)
+
+
+def test_two_entries_with_the_same_phrasing_are_reported_at_its_line(content_copy: Path) -> None:
+    source = content_copy / "faq" / "passport-safekeeping.yaml"
+    target = content_copy / "faq" / "trial-period.yaml"
+    phrasing = "my boss keeps my passport in his safe, what now"
+    for path in (source, target):
+        text = path.read_text(encoding="utf-8")
+        start = text.index("\nen:")
+        at = text.index("  questions:\n", start) + len("  questions:\n")
+        path.write_text(text[:at] + f"    - {phrasing}\n" + text[at:], encoding="utf-8")
+    expected = {
+        f"content/faq/{path.name}:{n}:"
+        for path in (source, target)
+        for n, row in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if phrasing in row
+    }
+    reported = [str(p) for p in run_check(content_copy).errors if "almost the same" in p.message]
+    assert reported, "the pair was not reported"
+    assert all(any(r.startswith(place) for place in expected) for r in reported), reported

@@ -71,13 +71,18 @@ def _retrieval_problems(content: Content) -> list[Problem]:
     index = build_faq_index(content, Lemmatizer())
     problems: list[Problem] = []
     files = {e.id: e.file for e in content.faq}
+    lines = {e.id: e.lines for e in content.faq}
+
+    def line_of(entry: str, lang: str, text: str) -> int:
+        return lines[entry].get(lang, {}).get(text, 1)
+
     for lang in LANGUAGES:
         for owner, text, retrieved in index.self_retrieval(lang):
             if retrieved != owner:
                 problems.append(
                     Problem(
                         files[owner],
-                        1,
+                        line_of(owner, lang, text),
                         f"[{lang}] the phrasing \"{text}\" leads to '{retrieved}' "
                         "instead of this entry",
                         "warning",
@@ -96,7 +101,7 @@ def _retrieval_problems(content: Content) -> list[Problem]:
             problems.append(
                 Problem(
                     files[a[0]],
-                    1,
+                    line_of(a[0], lang, a[1]),
                     f"[{lang}] '{a[0]}' and '{b[0]}' have almost the same phrasing "
                     f'("{a[1]}" / "{b[1]}"): the bot will confuse them',
                     "error",

@@ -186,6 +186,7 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
                 )
                 sources.append(Source(url, title))
     texts: dict[str, FaqText] = {}
+    lines: dict[str, dict[str, int]] = {}
     for lang in LANGUAGES:
         raw = data.get(lang)
         if raw is None:
@@ -211,12 +212,14 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
         _answer(report, path, doc, (lang, "answer"), answer)
         title = _text(report, path, doc, (lang, "title"), raw["title"], "the title")
         texts[lang] = FaqText(title, tuple(q.strip() for q in questions if q.strip()), answer)
+        where = {q.strip(): doc.line(lang, "questions", i) for i, q in enumerate(questions)}
+        lines[lang] = {title: doc.line(lang, "title"), **where}
     for lang in texts:
         report.per_language[lang] += 1
     if len(texts) != len(LANGUAGES):
         report.missing_translations.append(entry_id)
         return None
-    return FaqEntry(entry_id, checked, tuple(sources), texts, report._name(path))
+    return FaqEntry(entry_id, checked, tuple(sources), texts, report._name(path), lines)
 
 
 def _load_hotlines(report: _Report, path: Path, today: dt.date) -> list[Hotline]:

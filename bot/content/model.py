@@ -36,6 +36,8 @@ class FaqEntry:
     sources: tuple[Source, ...]
     texts: dict[str, FaqText]
     file: str = ""
+    lines: dict[str, dict[str, int]] = field(default_factory=dict, compare=False)
+    """Per language: the line of each title and question phrasing, for the checker."""
 
 
 @dataclass(frozen=True)
