@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -62,10 +61,6 @@ class Stats:
         )
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def collect(cases: list[CaseRecord], flags: dict[str, int]) -> Stats:
     """Anonymous statistics from case records and advert-check counts."""
     stats = Stats(flags=flags)
@@ -78,7 +73,7 @@ def collect(cases: list[CaseRecord], flags: dict[str, int]) -> Stats:
         if case.useful is not None:
             stats.useful["yes" if case.useful else "no"] += 1
         if case.assigned_at and case.waiting_since:
-            waited = _aware(case.assigned_at) - _aware(case.waiting_since)
+            waited = case.assigned_at - case.waiting_since
             stats.wait_minutes.append(waited.total_seconds() / 60)
     return stats
 

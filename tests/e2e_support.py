@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from bot.brain import Brain
 from bot.config import load_settings
@@ -41,3 +42,19 @@ async def running_bot(
         yield app
     finally:
         await stop(app)
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of a bot message's inline buttons."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+async def choose_english(server: BotApiServer, user_id: int) -> dict[str, Any]:
+    """/start, then English: the privacy note comes, and the menu is returned."""
+    server.send_command(user_id, "/start")
+    [choice] = await server.wait_for_message(user_id)
+    assert buttons(choice) == ["lang:uk", "lang:en"]
+    server.press_button(user_id, choice["message_id"], "lang:en")
+    *_, menu = await server.wait_for_message(user_id, count=3, contains="not end-to-end encrypted")
+    return menu

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -22,6 +23,15 @@ from bot.domain.cases import (
 )
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def repo(database_url: str) -> AsyncIterator[CaseRepository]:
+    """The case repository on a fresh, migrated database."""
+    migrate(database_url)
+    engine = make_async_engine(database_url)
+    yield CaseRepository(make_sessionmaker(engine))
+    await engine.dispose()
 
 
 def test_a_case_goes_from_request_to_close() -> None:
@@ -103,66 +113,40 @@ def test_working_hours_follow_the_configured_time_zone() -> None:
 
 
 async def test_two_counsellors_taking_one_case_at_once_get_exactly_one_winner(
-    database_url: str,
+    repo: CaseRepository,
 ) -> None:
-    migrate(database_url)
-    engine = make_async_engine(database_url)
-    repo = CaseRepository(make_sessionmaker(engine))
-    try:
-        for round_ in range(5):
-            case = transition(
-                open_case(Reason.USER_ASKED, "uk", NOW, tag=f"T{round_}"), Status.WAITING, NOW
+    for round_ in range(5):
+        case = transition(
+            open_case(Reason.USER_ASKED, "uk", NOW, tag=f"T{round_}"), Status.WAITING, NOW
+        )
+        record = await repo.create(case, "user", 1, None)
+        wins = await asyncio.gather(
+            *(
+                repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=c)
+                for c in (101, 102, 103, 104)
             )
-            record = await repo.create(case, "user", 1, None)
-            wins = await asyncio.gather(
-                *(
-                    repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=c)
-                    for c in (101, 102, 103, 104)
-                )
-            )
-            assert sum(wins) == 1
-            stored = await repo.get(record.id)
-            assert stored is not None and stored.status == "assigned"
-            assert stored.counsellor_id == (101, 102, 103, 104)[wins.index(True)]
-    finally:
-        await engine.dispose()
+        )
+        assert sum(wins) == 1
+        stored = await repo.get(record.id)
+        assert stored is not None and stored.status == "assigned"
+        assert stored.counsellor_id == (101, 102, 103, 104)[wins.index(True)]
 
 
 async def test_retention_purges_closed_cases_messages_and_keeps_anonymous_statistics(
-    database_url: str,
+    repo: CaseRepository,
 ) -> None:
-    from sqlalchemy import update
-
-    from bot.db.models import CaseRecord
-
-    migrate(database_url)
-    engine = make_async_engine(database_url)
-    repo = CaseRepository(make_sessionmaker(engine))
-    try:
-        case = transition(
-            open_case(Reason.RISKY_ADVERT, "uk", NOW, tag="OLD01"), Status.WAITING, NOW
-        )
-        record = await repo.create(case, "person", 42, {"text": "advert", "flags": []})
-        await repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=7)
-        await repo.add_relay(record.id, "to_counsellor", 10, 11)
-        await repo.move(record.id, Status.ASSIGNED, Status.CLOSED, outcome=CaseOutcome.OTHER)
-        fresh = await repo.create(
-            open_case(Reason.USER_ASKED, "en", NOW, tag="NEW01"), "p2", 43, None
-        )
-        await repo.add_relay(fresh.id, "to_counsellor", 12, 13)
-        async with repo.sessions() as session:
-            await session.execute(
-                update(CaseRecord)
-                .where(CaseRecord.id == record.id)
-                .values(closed_at=NOW - dt.timedelta(days=40))
-            )
-            await session.commit()
-        assert await repo.purge(dt.timedelta(days=30)) == 1
-        old = await repo.get(record.id)
-        assert old is not None
-        assert (old.user_pseudonym, old.user_chat_id, old.shared_advert) == (None, None, None)
-        assert (old.reason, old.outcome, old.language) == ("risky_advert", "other", "uk")
-        assert await repo.case_of_counsellor_message(7, 11) is None
-        assert await repo.counsellor_copy_of(fresh.id, 12) == 13  # open cases are untouched
-    finally:
-        await engine.dispose()
+    case = transition(open_case(Reason.RISKY_ADVERT, "uk", NOW, tag="OLD01"), Status.WAITING, NOW)
+    record = await repo.create(case, "person", 42, {"text": "advert", "flags": []})
+    await repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=7)
+    await repo.add_relay(record.id, "to_counsellor", 10, 11)
+    await repo.move(record.id, Status.ASSIGNED, Status.CLOSED, outcome=CaseOutcome.OTHER)
+    fresh = await repo.create(open_case(Reason.USER_ASKED, "en", NOW, tag="NEW01"), "p2", 43, None)
+    await repo.add_relay(fresh.id, "to_counsellor", 12, 13)
+    await repo.set_fields(record.id, closed_at=NOW - dt.timedelta(days=40))
+    assert await repo.purge(dt.timedelta(days=30)) == 1
+    old = await repo.get(record.id)
+    assert old is not None
+    assert (old.user_pseudonym, old.user_chat_id, old.shared_advert) == (None, None, None)
+    assert (old.reason, old.outcome, old.language) == ("risky_advert", "other", "uk")
+    assert await repo.case_of_counsellor_message(7, 11) is None
+    assert await repo.counsellor_copy_of(fresh.id, 12) == 13  # open cases are untouched

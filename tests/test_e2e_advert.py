@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import AdvertCheck
 from bot.services import Services
-from tests.e2e_support import running_bot
+from tests.e2e_support import choose_english, running_bot
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -28,17 +28,9 @@ async def server() -> AsyncIterator[BotApiServer]:
         yield srv
 
 
-async def _english(server: BotApiServer) -> dict:
-    server.send_command(USER, "/start")
-    [choice] = await server.wait_for_message(USER)
-    server.press_button(USER, choice["message_id"], "lang:en")
-    *_, menu = await server.wait_for_message(USER, count=3)
-    return menu
-
-
 async def test_check_a_job_offer_from_the_menu(server: BotApiServer, services: Services) -> None:
     async with running_bot(server, services):
-        menu = await _english(server)
+        menu = await choose_english(server, USER)
         server.press_button(USER, menu["message_id"], "menu:check")
         await server.wait_for_message(USER, contains="paste the text")
         server.send_text(USER, ADVERT)
@@ -59,7 +51,7 @@ async def test_a_forwarded_recruiter_message_gets_a_risk_card(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _english(server)
+        await choose_english(server, USER)
         server.forward_text(
             USER,
             "Hi! Farm job in Poland, 15 PLN/h, we keep passports for "
@@ -74,7 +66,7 @@ async def test_a_short_text_gets_a_request_for_the_whole_advert(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        menu = await _english(server)
+        menu = await choose_english(server, USER)
         server.press_button(USER, menu["message_id"], "menu:check")
         await server.wait_for_message(USER)
         server.send_text(USER, "job in Dubai")
@@ -85,7 +77,7 @@ async def test_a_link_to_a_private_address_is_refused_and_text_is_asked_for(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _english(server)
+        await choose_english(server, USER)
         server.send_text(USER, "http://127.0.0.1:8080/admin")
         [reply] = await server.wait_for_message(USER)
     assert "cannot be opened" in reply["text"] or "not a public" in reply["text"]

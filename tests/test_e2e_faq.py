@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db.models import Feedback
 from bot.services import Services
-from tests.e2e_support import running_bot
+from tests.e2e_support import buttons, choose_english, running_bot
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -24,30 +24,17 @@ async def server() -> AsyncIterator[BotApiServer]:
         yield srv
 
 
-def _buttons(message: dict) -> list[str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return [b["callback_data"] for row in rows for b in row]
-
-
-async def _choose_english(server: BotApiServer) -> None:
-    server.send_command(USER, "/start")
-    [choice] = await server.wait_for_message(USER)
-    assert _buttons(choice) == ["lang:uk", "lang:en"]
-    server.press_button(USER, choice["message_id"], "lang:en")
-    await server.wait_for_message(USER, count=3, contains="not end-to-end encrypted")
-
-
 async def test_start_language_question_answer_and_vote(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.send_text(USER, "my boss wants to keep my passport, is that ok?")
         [answer] = await server.wait_for_message(USER)
         assert "passport" in answer["text"].lower()
         assert "Sources" in answer["text"]
-        assert [b for b in _buttons(answer) if b.startswith("fb:")]
-        server.press_button(USER, answer["message_id"], _buttons(answer)[0])
+        assert [b for b in buttons(answer) if b.startswith("fb:")]
+        server.press_button(USER, answer["message_id"], buttons(answer)[0])
         await server.wait_for_message(USER, contains="Thank you")
     async with services.repository.sessions() as session:
         votes = (await session.execute(select(Feedback))).scalars().all()
@@ -56,9 +43,9 @@ async def test_start_language_question_answer_and_vote(
 
 async def test_the_menu_offers_the_four_paths(server: BotApiServer, services: Services) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         menu = server.messages(USER)[-1]
-        assert _buttons(menu) == ["menu:ask", "menu:check", "menu:counsellor", "menu:hotlines"]
+        assert buttons(menu) == ["menu:ask", "menu:check", "menu:counsellor", "menu:hotlines"]
         server.press_button(USER, menu["message_id"], "menu:hotlines")
         [hotlines] = await server.wait_for_message(USER)
         assert "527" in hotlines["text"]
@@ -68,7 +55,7 @@ async def test_language_switch_persists_across_a_restart(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.send_command(USER, "/language")
         [choice] = await server.wait_for_message(USER)
         server.press_button(USER, choice["message_id"], "lang:uk")
@@ -82,7 +69,7 @@ async def test_unknown_command_sticker_and_gibberish_get_kind_replies(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.send_command(USER, "/weather")
         await server.wait_for_message(USER, contains="I don't know that command")
         server.send_sticker(USER)
@@ -98,10 +85,10 @@ async def test_an_unanswered_question_is_counted_and_shared_only_with_consent(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.send_text(USER, "who won the football match yesterday")
         [miss] = await server.wait_for_message(USER)
-        assert "share:miss" in _buttons(miss)
+        assert "share:miss" in buttons(miss)
         server.send_text(USER, "tell me a joke about football")
         [second] = await server.wait_for_message(USER)
         server.press_button(USER, second["message_id"], "share:miss")
@@ -116,7 +103,7 @@ async def test_an_edited_message_and_a_huge_message_are_answered(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         sent = server.send_text(USER, "hello")
         await server.wait_for_message(USER)
         server.edit_text(USER, sent["message"]["message_id"], "hello again")
@@ -129,7 +116,7 @@ async def test_end_without_a_conversation_just_shows_the_menu(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.send_command(USER, "/end")
         [menu] = await server.wait_for_message(USER)
         assert "How can I help?" in menu["text"]
@@ -139,7 +126,7 @@ async def test_a_duplicate_update_is_answered_once(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         update = server.send_text(USER, "can I work on a tourist visa")
         await server.wait_for_message(USER)
         server.inject_raw(update)
@@ -150,7 +137,7 @@ async def test_an_update_left_pending_by_a_crash_is_answered_after_restart(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
     # The process died right after recording this update, before answering it.
     crashed = {
         "update_id": 990001,
@@ -173,7 +160,7 @@ async def test_telegram_errors_are_retried_until_the_reply_arrives(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.fail_next("sendMessage", code=502, times=2)
         server.send_command(USER, "/hotlines")
         await server.wait_for_message(USER, contains="527", timeout=10)
@@ -186,7 +173,7 @@ async def test_a_user_who_blocked_the_bot_does_not_break_it(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
-        await _choose_english(server)
+        await choose_english(server, USER)
         server.block(USER)
         server.send_command(USER, "/help")
         # /help answers with two messages; both are refused while blocked.

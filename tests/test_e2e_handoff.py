@@ -11,7 +11,7 @@ import pytest
 from bot.brain import Brain
 from bot.db.models import CaseRecord
 from bot.services import Services
-from tests.e2e_support import make_services, running_bot
+from tests.e2e_support import buttons, choose_english, make_services, running_bot
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -48,11 +48,6 @@ def _texts(server: BotApiServer, chat: int) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in server.messages(chat)]
 
 
-def _buttons(message: dict) -> list[str]:
-    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
-    return [b["callback_data"] for row in rows for b in row]
-
-
 async def _until(server: BotApiServer, chat: int, needle: str, timeout: float = 10) -> dict:
     def found() -> dict | None:
         for message in reversed(server.messages(chat)):
@@ -71,10 +66,7 @@ async def _nothing_new(server: BotApiServer, chat: int, seconds: float = 0.6) ->
 
 async def _request_and_queue(server: BotApiServer) -> dict:
     """The person asks for a counsellor and agrees; returns the group's card."""
-    server.send_command(PERSON, "/start")
-    [choice] = await server.wait_for_message(PERSON)
-    server.press_button(PERSON, choice["message_id"], "lang:en")
-    *_, menu = await server.wait_for_message(PERSON, count=3)
+    menu = await choose_english(server, PERSON)
     server.press_button(PERSON, menu["message_id"], "menu:counsellor")
     consent = await _until(server, PERSON, "Do you agree?")
     assert "name, phone number and Telegram account stay hidden" in consent["text"]
@@ -86,7 +78,7 @@ async def _request_and_queue(server: BotApiServer) -> dict:
 async def _taken(server: BotApiServer) -> dict:
     """A queued request taken by Olha; returns the group's card."""
     card = await _request_and_queue(server)
-    server.press_button(OLHA, card["message_id"], _buttons(card)[0], chat_id=GROUP)
+    server.press_button(OLHA, card["message_id"], buttons(card)[0], chat_id=GROUP)
     await _until(server, PERSON, "has joined")
     return card
 
@@ -98,7 +90,7 @@ async def test_request_take_talk_both_ways_and_close(
         card = await _request_and_queue(server)
         assert "Asked for a counsellor" in card["text"]
         assert "Maria" not in card["text"] and str(PERSON) not in card["text"]
-        [take] = _buttons(card)
+        [take] = buttons(card)
         server.send_text(PERSON, "They keep my passport at the farm")  # while waiting
         await _nothing_new(server, PERSON)  # held for the counsellor, no bot reply
         server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
@@ -130,10 +122,10 @@ async def test_request_take_talk_both_ways_and_close(
         server.press_button(
             OLHA,
             prompt["message_id"],
-            next(b for b in _buttons(prompt) if b.endswith(":advice_given")),
+            next(b for b in buttons(prompt) if b.endswith(":advice_given")),
         )
         ended = await _until(server, PERSON, "closed the conversation")
-        assert [b for b in _buttons(ended) if b.startswith("hf:")]
+        assert [b for b in buttons(ended) if b.startswith("hf:")]
         server.send_text(PERSON, "can I work on a tourist visa")
         await _until(server, PERSON, "visa")  # the bot answers again
     async with services.repository.sessions() as session:
@@ -147,7 +139,7 @@ async def test_two_counsellors_press_take_at_once_and_exactly_one_gets_it(
 ) -> None:
     async with running_bot(server, services):
         card = await _request_and_queue(server)
-        [take] = _buttons(card)
+        [take] = buttons(card)
         server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
         server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)
         answers = await server.wait_for(
@@ -188,7 +180,7 @@ async def test_someone_who_is_not_a_counsellor_cannot_take_a_case(
 ) -> None:
     async with running_bot(server, services):
         card = await _request_and_queue(server)
-        server.press_button(STRANGER, card["message_id"], _buttons(card)[0], chat_id=GROUP)
+        server.press_button(STRANGER, card["message_id"], buttons(card)[0], chat_id=GROUP)
         await server.wait_for(
             lambda: any(
                 "Only registered counsellors" in c.params.get("text", "")
@@ -255,10 +247,7 @@ async def test_out_of_configuration_the_counsellor_button_says_so_honestly(
     svc = make_services(brain, tmp_path / "plain")
     try:
         async with running_bot(server, svc):
-            server.send_command(PERSON, "/start")
-            [choice] = await server.wait_for_message(PERSON)
-            server.press_button(PERSON, choice["message_id"], "lang:en")
-            *_, menu = await server.wait_for_message(PERSON, count=3)
+            menu = await choose_english(server, PERSON)
             server.press_button(PERSON, menu["message_id"], "menu:counsellor")
             [reply] = await server.wait_for_message(PERSON)
             assert "527" in reply["text"]
@@ -274,12 +263,12 @@ async def test_the_person_ends_the_conversation_and_stats_stay_anonymous(
         server.send_command(PERSON, "/end")
         useful = await _until(server, PERSON, "Was the counsellor's help useful?")
         ended = await _until(server, OLHA, "ended the conversation")
-        server.press_button(PERSON, useful["message_id"], _buttons(useful)[0])
+        server.press_button(PERSON, useful["message_id"], buttons(useful)[0])
         await _until(server, PERSON, "Thank you for your feedback")
         server.press_button(
             OLHA,
             ended["message_id"],
-            next(b for b in _buttons(ended) if b.endswith(":referred_527")),
+            next(b for b in buttons(ended) if b.endswith(":referred_527")),
         )
         await _until(server, OLHA, "closed: Referred to 527")
     from bot.stats import chart, gather
@@ -300,10 +289,7 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         "Passport stays with the manager. Ticket paid, you return it from wages."
     )
     async with running_bot(server, services):
-        server.send_command(PERSON, "/start")
-        [choice] = await server.wait_for_message(PERSON)
-        server.press_button(PERSON, choice["message_id"], "lang:en")
-        *_, menu = await server.wait_for_message(PERSON, count=3)
+        menu = await choose_english(server, PERSON)
         server.press_button(PERSON, menu["message_id"], "menu:check")
         await server.wait_for_message(PERSON)
         server.send_text(PERSON, advert)
@@ -316,7 +302,7 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         group_card = await _until(server, GROUP, "New request")
         assert "Risky job offer" in group_card["text"] and "⚠️" in group_card["text"]
         assert "Dubai" not in group_card["text"]  # the advert itself goes only to the taker
-        server.press_button(OLHA, group_card["message_id"], _buttons(group_card)[0], chat_id=GROUP)
+        server.press_button(OLHA, group_card["message_id"], buttons(group_card)[0], chat_id=GROUP)
         brief = await _until(server, OLHA, "You took request")
         assert "Dubai" in brief["text"]
 
@@ -328,7 +314,7 @@ async def test_without_a_list_members_of_the_group_are_the_counsellors(
     try:
         async with running_bot(server, svc):
             card = await _request_and_queue(server)
-            take = _buttons(card)[0]
+            take = buttons(card)[0]
             server.press_button(STRANGER, card["message_id"], take, chat_id=GROUP)  # has left
             await server.wait_for(
                 lambda: any(

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import (
     AdvertCheck,
@@ -19,6 +18,7 @@ from bot.db.models import (
     SentMessage,
     utcnow,
 )
+from bot.db.store import Store
 from bot.domain.cases import Case, CaseOutcome, Reason, Status
 
 OPEN = (Status.REQUESTED.value, Status.WAITING.value, Status.ASSIGNED.value)
@@ -40,11 +40,8 @@ def to_case(record: CaseRecord) -> Case:
     )
 
 
-class CaseRepository:
+class CaseRepository(Store):
     """Cases and everything that hangs off them."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.sessions = sessions
 
     # ---- cases -----------------------------------------------------------------------
     async def create(
@@ -142,11 +139,7 @@ class CaseRepository:
 
     async def set_fields(self, case_id: int, **values: Any) -> None:
         """Update plain fields of a case (group card id, outcome, usefulness)."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(CaseRecord).where(CaseRecord.id == case_id).values(**values)
-            )
-            await session.commit()
+        await self._write(update(CaseRecord).where(CaseRecord.id == case_id).values(**values))
 
     async def record_outcome(self, case_id: int, outcome: CaseOutcome) -> bool:
         """Record the outcome of a closed case that has none yet."""
@@ -194,17 +187,15 @@ class CaseRepository:
         counsellor_message_id: int | None,
     ) -> None:
         """Remember which message stands for which."""
-        async with self.sessions() as session:
-            session.add(
-                RelayedMessage(
-                    case_id=case_id,
-                    direction=direction,
-                    user_message_id=user_message_id,
-                    counsellor_message_id=counsellor_message_id,
-                    created_at=utcnow(),
-                )
+        await self._add(
+            RelayedMessage(
+                case_id=case_id,
+                direction=direction,
+                user_message_id=user_message_id,
+                counsellor_message_id=counsellor_message_id,
+                created_at=utcnow(),
             )
-            await session.commit()
+        )
 
     async def case_of_counsellor_message(
         self, counsellor_id: int, message_id: int
@@ -267,13 +258,11 @@ class CaseRepository:
 
     async def release_held(self, case_id: int, chat_id: int) -> None:
         """Send what the person wrote while waiting to the counsellor who took the case."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.case_id == case_id, OutboxItem.status == "held")
-                .values(status="pending", chat_id=chat_id, next_attempt_at=utcnow())
-            )
-            await session.commit()
+        await self._write(
+            update(OutboxItem)
+            .where(OutboxItem.case_id == case_id, OutboxItem.status == "held")
+            .values(status="pending", chat_id=chat_id, next_attempt_at=utcnow())
+        )
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
         """Calls not yet made, oldest first (due or not: later ones of a chat must wait)."""
@@ -290,35 +279,31 @@ class CaseRepository:
         self, item_id: int, status: str, result_message_id: int | None = None
     ) -> None:
         """Mark an outbox item sent (or failed for good)."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item_id)
-                .values(status=status, sent_at=utcnow(), result_message_id=result_message_id)
-            )
-            await session.commit()
+        await self._write(
+            update(OutboxItem)
+            .where(OutboxItem.id == item_id)
+            .values(status=status, sent_at=utcnow(), result_message_id=result_message_id)
+        )
 
     async def outbox_retry(self, item_id: int, when: dt.datetime) -> None:
         """Try an item again later."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item_id)
-                .values(attempts=OutboxItem.attempts + 1, next_attempt_at=when)
-            )
-            await session.commit()
+        await self._write(
+            update(OutboxItem)
+            .where(OutboxItem.id == item_id)
+            .values(attempts=OutboxItem.attempts + 1, next_attempt_at=when)
+        )
 
     # ---- the bot's messages to a user (for /forget) ------------------------------------
     async def remember_sent(self, user_key: str, message_ids: list[int]) -> None:
         """Keep the ids of the bot's messages to a user for 48 hours."""
         if not message_ids:
             return
-        async with self.sessions() as session:
-            session.add_all(
+        await self._add(
+            *(
                 SentMessage(user_pseudonym=user_key, message_id=m, sent_at=utcnow())
                 for m in message_ids
             )
-            await session.commit()
+        )
 
     async def deletable_messages(self, user_key: str) -> list[int]:
         """The bot's messages to this user that Telegram still lets it delete (under 48 h)."""

@@ -6,6 +6,22 @@ import datetime as dt
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: object
+    ) -> dt.datetime | None:
+        """Attach UTC to what SQLite returns without a time zone."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -26,10 +42,10 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     state: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UtcDateTime(), default=utcnow, server_default=func.now()
     )
     last_seen_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UtcDateTime(), default=utcnow, server_default=func.now()
     )
 
 
@@ -46,8 +62,8 @@ class InboxUpdate(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[str | None] = mapped_column(Text)
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class Feedback(Base):
@@ -60,7 +76,7 @@ class Feedback(Base):
     topic: Mapped[str] = mapped_column(String(64), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
     language: Mapped[str] = mapped_column(String(8))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class FaqMissRecord(Base):
@@ -73,7 +89,7 @@ class FaqMissRecord(Base):
     language: Mapped[str] = mapped_column(String(8))
     nearest_topic: Mapped[str | None] = mapped_column(String(64))
     shared_text: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AdvertCheck(Base):
@@ -89,7 +105,7 @@ class AdvertCheck(Base):
     level: Mapped[str] = mapped_column(String(8))
     flags: Mapped[str] = mapped_column(String(512))
     source: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CaseRecord(Base):
@@ -109,10 +125,10 @@ class CaseRecord(Base):
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[str | None] = mapped_column(String(24))
     useful: Mapped[bool | None] = mapped_column(Boolean)
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    waiting_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
 
 
 class RelayedMessage(Base):
@@ -125,7 +141,7 @@ class RelayedMessage(Base):
     direction: Mapped[str] = mapped_column(String(16))
     user_message_id: Mapped[int | None] = mapped_column(BigInteger)
     counsellor_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class OutboxItem(Base):
@@ -145,9 +161,9 @@ class OutboxItem(Base):
     source_message_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     result_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
@@ -159,7 +175,7 @@ class SentMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_pseudonym: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[int] = mapped_column(BigInteger)
-    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class CounsellorSelection(Base):

@@ -9,15 +9,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.models import AdvertCheck, FaqMissRecord, Feedback, InboxUpdate, User, utcnow
+from bot.db.store import Store
 
 
-class Repository:
+class Repository(Store):
     """All reads and writes of the bot, each in its own short transaction."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine | None = None
     ) -> None:
-        self.sessions = sessions
+        super().__init__(sessions)
         self.engine = engine
 
     async def close(self) -> None:
@@ -62,13 +63,11 @@ class Repository:
 
     async def finish_update(self, update_id: int, status: str = "done") -> None:
         """Mark an update handled and erase its content."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.update_id == update_id)
-                .values(status=status, payload=None, handled_at=utcnow())
-            )
-            await session.commit()
+        await self._write(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id == update_id)
+            .values(status=status, payload=None, handled_at=utcnow())
+        )
 
     async def pending_updates(self) -> list[tuple[int, str]]:
         """Updates recorded but never handled (a crash happened), oldest first."""
@@ -82,14 +81,11 @@ class Repository:
 
     async def purge_inbox(self, older_than: dt.timedelta) -> int:
         """Drop handled inbox rows older than the given age."""
-        async with self.sessions() as session:
-            result = await session.execute(
-                delete(InboxUpdate).where(
-                    InboxUpdate.status != "pending", InboxUpdate.received_at < utcnow() - older_than
-                )
+        return await self._write(
+            delete(InboxUpdate).where(
+                InboxUpdate.status != "pending", InboxUpdate.received_at < utcnow() - older_than
             )
-            await session.commit()
-            return int(getattr(result, "rowcount", 0) or 0)
+        )
 
     # ---- users -----------------------------------------------------------------------
     async def language(self, pseudonym: str) -> str | None:
@@ -135,32 +131,28 @@ class Repository:
         self, language: str, level: str, flags: list[str], source: str
     ) -> None:
         """Count one checked advert (no text, no user)."""
-        async with self.sessions() as session:
-            session.add(
-                AdvertCheck(
-                    language=language,
-                    level=level,
-                    flags=",".join(flags),
-                    source=source,
-                    created_at=utcnow(),
-                )
+        await self._add(
+            AdvertCheck(
+                language=language,
+                level=level,
+                flags=",".join(flags),
+                source=source,
+                created_at=utcnow(),
             )
-            await session.commit()
+        )
 
     # ---- feedback and misses ---------------------------------------------------------
     async def add_feedback(self, pseudonym: str, topic: str, helpful: bool, language: str) -> None:
         """Store a vote on an answer."""
-        async with self.sessions() as session:
-            session.add(
-                Feedback(
-                    user_pseudonym=pseudonym,
-                    topic=topic,
-                    helpful=helpful,
-                    language=language,
-                    created_at=utcnow(),
-                )
+        await self._add(
+            Feedback(
+                user_pseudonym=pseudonym,
+                topic=topic,
+                helpful=helpful,
+                language=language,
+                created_at=utcnow(),
             )
-            await session.commit()
+        )
 
     async def add_miss(self, pseudonym: str | None, language: str, nearest: str | None) -> int:
         """Count a question the bot could not answer; returns the record id."""
@@ -177,13 +169,11 @@ class Repository:
 
     async def share_miss(self, miss_id: int, text: str) -> None:
         """Keep the text of an unanswered question the user chose to share (no link to them)."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(FaqMissRecord)
-                .where(FaqMissRecord.id == miss_id)
-                .values(shared_text=text[:1000], user_pseudonym=None)
-            )
-            await session.commit()
+        await self._write(
+            update(FaqMissRecord)
+            .where(FaqMissRecord.id == miss_id)
+            .values(shared_text=text[:1000], user_pseudonym=None)
+        )
 
     async def gaps(self) -> list[tuple[str, str | None, int, list[str]]]:
         """Unanswered questions by (language, nearest topic), most frequent first, with the

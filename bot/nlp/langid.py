@@ -69,10 +69,14 @@ def _fasttext(text: str) -> dict[str, float]:
     return {str(r["lang"]): float(r["score"]) for r in found}
 
 
-@lru_cache(maxsize=50_000)
 def detect_language(text: str) -> LanguageGuess:
     """Guess the language of a message among Ukrainian, English and Russian."""
-    norm = normalize_text(text[:LANGID_PREFIX])
+    return _detect(text[:LANGID_PREFIX])
+
+
+@lru_cache(maxsize=50_000)
+def _detect(opening: str) -> LanguageGuess:
+    norm = normalize_text(opening)
     cyr = len(_CYRILLIC.findall(norm))
     lat = len(_LATIN.findall(norm))
     if cyr == 0 and lat == 0:

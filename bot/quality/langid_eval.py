@@ -10,10 +10,10 @@ from bot.nlp import detect_language
 
 
 def evaluate_langid(path: Path) -> tuple[int, int, list[tuple[str, str, str | None]]]:
-    """(correct, total, mistakes) where a confident guess must match the label.
+    """(correct, total, mistakes): a guess is correct when its language matches the label.
 
-    A guess below the confidence the bot trusts counts as wrong here too: in the bot it
-    falls back to the user's saved language, which this set cannot know.
+    Confidence is not used here; in the bot a weak guess falls back to the user's saved
+    language, which this set cannot know.
     """
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     correct = 0

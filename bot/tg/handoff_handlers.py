@@ -22,6 +22,11 @@ USER_COMMANDS_DURING_CASE = ("/end", "/forget")
 MEMBERS = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
+def ui_language(telegram_code: str | None) -> str:
+    """The bot's language for someone with no saved choice (counsellors): English or Ukrainian."""
+    return "en" if (telegram_code or "").startswith("en") else "uk"
+
+
 def message_kind(message: Message) -> str:
     """What kind of message it is, as relaying needs to know."""
     for kind in (
@@ -123,7 +128,7 @@ async def _counsellor_message(
     user = update.effective_user
     assert user is not None
     text = message.text or ""
-    lang = "uk" if (user.language_code or "uk").startswith("uk") else "en"
+    lang = ui_language(user.language_code)
     command, _, arg = text.partition(" ")
     reply: str | None
     keyboard = None
@@ -162,8 +167,10 @@ async def counsellor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     handoff = svc.handoff
     if handoff is None or not await is_counsellor(context, svc, user.id):
         log.warning("refused a counsellor action from someone who is not a counsellor")
-        lang = "en" if (user.language_code or "").startswith("en") else "uk"
-        await query.answer(svc.brain.dialogue.text(lang, "counsellor.not_allowed"), show_alert=True)
+        await query.answer(
+            svc.brain.dialogue.text(ui_language(user.language_code), "counsellor.not_allowed"),
+            show_alert=True,
+        )
         return
     verb, _, rest = (query.data or "").partition(":")
     if verb == "take" and rest.isdigit():

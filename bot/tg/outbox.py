@@ -27,11 +27,6 @@ METHODS = {
 POLL_SECONDS = 0.3
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives naive datetimes back: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _seconds(value: Any) -> float:
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
@@ -81,7 +76,7 @@ class OutboxSender:
         for item in await self.repo.pending_outbox():
             if item.chat_id in blocked:
                 continue
-            if _aware(item.next_attempt_at) > utcnow():
+            if item.next_attempt_at > utcnow():
                 blocked.add(item.chat_id)
                 continue
             if await self._send(item):
