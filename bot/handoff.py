@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.db.cases_repo import CaseRepository, to_case
-from bot.db.models import CaseRecord, utcnow
+from bot.db.models import CaseRecord, OutboxItem, OutboxStatus, Relay, utcnow
 from bot.domain.cases import CaseOutcome, Reason, Status, open_case, waiting_time
 from bot.domain.dialogue import Dialogue
 from bot.domain.dialogue_types import Button, Reply
@@ -44,6 +44,20 @@ def keyboard(rows: list[tuple[Button, ...]]) -> dict[str, Any]:
             [{"text": b.label, "callback_data": b.action} for b in row] for row in rows
         ]
     }
+
+
+@dataclass(frozen=True)
+class StaffReply:
+    """What the bot answers a counsellor in private: text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+def staff_language(telegram_code: str | None) -> str:
+    """The one rule for counsellor-facing texts: English when the counsellor's Telegram is in
+    English, otherwise Ukrainian."""
+    return "en" if (telegram_code or "").startswith("en") else "uk"
 
 
 def _html(text: str) -> str:
@@ -77,6 +91,11 @@ class Handoff:
     def display_name(self, counsellor_id: int, lang: str) -> str:
         """What the person sees of a counsellor: a configured display name, never the account."""
         return self.counsellors.get(counsellor_id) or self.t(lang, "handoff.default_name")
+
+    async def staff_lang(self, counsellor_id: int | None) -> str:
+        """The language of a counsellor's texts, as last seen from them (Ukrainian if unknown)."""
+        known = await self.repo.counsellor(counsellor_id) if counsellor_id else None
+        return known.language if known is not None else "uk"
 
     # ---- the person's side ---------------------------------------------------------------
     async def request(
@@ -117,11 +136,12 @@ class Handoff:
     async def agree(
         self, user_key: str, lang: str, hotlines: Reply, now: dt.datetime | None = None
     ) -> list[Reply]:
-        """Queue the case and post its card to the counsellors' group."""
+        """Queue the case and post its card to the counsellors' group (in one transaction)."""
         record = await self.repo.open_for_user(user_key)
-        if record is None or not await self.repo.move(record.id, Status.REQUESTED, Status.WAITING):
+        if record is None or not await self.repo.move(
+            record.id, Status.REQUESTED, Status.WAITING, then=[self._card(record, "card")]
+        ):
             return [Reply(self.t(lang, "handoff.already_waiting"), self._end_button(lang))]
-        await self._post_card(record, "card")
         replies = [
             Reply(
                 self.t(lang, "handoff.queued")
@@ -146,24 +166,26 @@ class Handoff:
 
     async def relay_from_user(self, record: CaseRecord, update_id: int, message: Incoming) -> None:
         """Everything the person sends reaches the counsellor (held until one takes the case)."""
+        if record.person_blocked:  # they write again, so they have unblocked the bot
+            await self.repo.set_person_blocked(record.id, False)
         held = record.status != Status.ASSIGNED.value
         target = record.counsellor_id or 0
-        lang = record.language
+        lang = await self.staff_lang(record.counsellor_id)
         header = self.t(
             lang,
             "counsellor.edited_header" if message.edited else "counsellor.relayed_header",
             tag=record.tag,
         )
-        base = {"case_id": record.id, "chat_id": target, "status": "held" if held else "pending"}
+        status = OutboxStatus.HELD if held else OutboxStatus.PENDING
+        base = {"case_id": record.id, "chat_id": target, "status": status.value}
         said = f"{header} {_html(message.text)}".strip()
 
-        def text(relay: str) -> dict[str, Any]:
+        def text(relay: Relay) -> dict[str, Any]:
             params = {"text": said, "parse_mode": "HTML", "protect_content": True}
-            source = message.message_id if relay == "to_counsellor" else None
             return base | {
                 "method": "sendMessage",
                 "relay": relay,
-                "source": source,
+                "source": message.message_id,
                 "params": params,
             }
 
@@ -177,19 +199,19 @@ class Handoff:
                 params |= {"caption": caption, "parse_mode": "HTML"}
             return base | {
                 "method": "copyMessage",
-                "relay": "to_counsellor",
+                "relay": Relay.TO_COUNSELLOR,
                 "source": message.message_id,
                 "params": params,
             }
 
-        if message.kind == "text":
-            items = [text("to_counsellor")]
+        if message.kind == "text" and not message.edited:
+            items = [text(Relay.TO_COUNSELLOR)]
         elif message.kind in CAPTIONED and not message.edited:
             items = [copy(said)]
         elif message.edited:
-            items = [text("notice_counsellor")]
+            items = [text(Relay.NOTICE_COUNSELLOR)]
         else:  # stickers, locations, contacts: a tagged line, then the thing itself
-            items = [text("notice_counsellor"), copy(None)]
+            items = [text(Relay.NOTICE_COUNSELLOR), copy(None)]
         for n, item in enumerate(items):
             item["dedupe_key"] = f"u{update_id}:{n}"
         await self.repo.enqueue(items)
@@ -201,35 +223,49 @@ class Handoff:
         if record is None:
             return []
         status = Status(record.status)
-        if not await self.repo.move(record.id, status, Status.CLOSED):
-            return [Reply(self.t(lang, "handoff.ended_by_user"))]
+        then: list[dict[str, Any]] = []
         if record.counsellor_id:
-            await self._notify_counsellor(
-                record, "counsellor.user_ended", f"end:{record.id}", with_outcomes=True
+            then.append(
+                await self._to_counsellor(
+                    record, "counsellor.user_ended", f"end:{record.id}", with_outcomes=True
+                )
             )
-        await self.repo.set_fields(record.id, user_chat_id=None)
+        if status is Status.WAITING:
+            then.append(self._card_ended(record))
+        if not await self.repo.move(record.id, status, Status.CLOSED, then=then, forget_chat=True):
+            return [Reply(self.t(lang, "handoff.ended_by_user"))]
         return [
             Reply(self.t(lang, "handoff.ended_by_user")),
             Reply(self.t(lang, "handoff.useful"), (self._useful_buttons(lang, record.id),)),
         ]
 
-    async def useful(self, case_id: int, yes: bool, lang: str) -> list[Reply]:
-        """Store whether the help was useful (no text)."""
-        await self.repo.set_fields(case_id, useful=yes)
+    async def useful(self, case_id: int, yes: bool, lang: str, user_key: str) -> list[Reply]:
+        """Store whether the help was useful (no text); only the person of the case may."""
+        record = await self.repo.get(case_id)
+        if record is not None and record.user_pseudonym == user_key:
+            await self.repo.set_fields(case_id, useful=yes)
         return [Reply(self.t(lang, "handoff.useful_thanks"))]
 
+    async def during_case(self, user_key: str, lang: str) -> list[Reply] | None:
+        """/start or /help while a request is open: what is going on, and how to end it."""
+        record = await self.repo.open_for_user(user_key)
+        if record is None or record.status == Status.REQUESTED.value:
+            return None
+        return [Reply(self.t(lang, "handoff.during_case"), self._end_button(lang))]
+
     # ---- the counsellors' side -----------------------------------------------------------
-    async def take(self, case_id: int, counsellor_id: int) -> str:
+    async def take(self, case_id: int, counsellor_id: int, lang: str) -> str:
         """A counsellor presses "Take": exactly one wins. Returns the callback answer."""
         record = await self.repo.get(case_id)
-        lang = record.language if record else "uk"
-        if record is None or not await self.repo.move(
-            case_id, Status.WAITING, Status.ASSIGNED, counsellor_id=counsellor_id
-        ):
-            tag = record.tag if record else "?"
-            return self.t(lang, "counsellor.taken_by_other", tag=tag)
-        await self.repo.select(counsellor_id, case_id)
-        name = self.display_name(counsellor_id, lang)
+        if record is None:
+            return self.t(lang, "counsellor.taken_by_other", tag="?")
+        if record.status == Status.CLOSED.value:
+            return self.t(lang, "counsellor.request_ended", tag=record.tag)
+        known = await self.repo.counsellor(counsellor_id)
+        if known is None or not known.reachable:
+            return self.t(lang, "counsellor.start_private_first")
+        person_lang = record.language
+        name = self.display_name(counsellor_id, person_lang)
         key = f"take:{case_id}:{counsellor_id}:{record.waiting_since}"
         items: list[dict[str, Any]] = [
             {
@@ -237,11 +273,11 @@ class Handoff:
                 "chat_id": self.group_chat_id,
                 "case_id": case_id,
                 "method": "editMessageText",
-                "relay": None,
+                "relay": Relay.CARD_EDIT,
                 "params": {
-                    "message_id": record.group_message_id,
+                    "message_id": None,  # the card's id, looked up when it is sent
                     "text": self.t(
-                        lang, "counsellor.taken_in_group", tag=record.tag, name=_html(name)
+                        person_lang, "counsellor.taken_in_group", tag=record.tag, name=_html(name)
                     ),
                     "parse_mode": "HTML",
                 },
@@ -251,9 +287,9 @@ class Handoff:
                 "chat_id": counsellor_id,
                 "case_id": case_id,
                 "method": "sendMessage",
-                "relay": "notice_counsellor",
+                "relay": Relay.NOTICE_COUNSELLOR,
                 "params": {
-                    "text": self._brief(record),
+                    "text": self._brief(record, lang),
                     "parse_mode": "HTML",
                     "protect_content": True,
                 },
@@ -263,21 +299,25 @@ class Handoff:
                 "chat_id": record.user_chat_id,
                 "case_id": case_id,
                 "method": "sendMessage",
-                "relay": "notice_user",
+                "relay": Relay.NOTICE_USER,
                 "params": {
-                    "text": self.t(lang, "handoff.taken", name=_html(name)),
+                    "text": self.t(person_lang, "handoff.taken", name=_html(name)),
                     "parse_mode": "HTML",
                 },
             },
         ]
-        if record.group_message_id is None:
-            items = items[1:]
-        await self.repo.enqueue(items)
-        await self.repo.release_held(case_id, counsellor_id)
+        if not await self.repo.move(
+            case_id,
+            Status.WAITING,
+            Status.ASSIGNED,
+            counsellor_id=counsellor_id,
+            then=items,
+            release_held_to=counsellor_id,
+        ):
+            return self.t(lang, "counsellor.taken_by_other", tag=record.tag)
         return self.t(lang, "counsellor.taken_by_you", tag=record.tag)
 
-    def _brief(self, record: CaseRecord) -> str:
-        lang = record.language
+    def _brief(self, record: CaseRecord, lang: str) -> str:
         lines = [self.t(lang, "counsellor.taken_by_you", tag=record.tag)]
         if record.shared_advert:
             advert = json.loads(record.shared_advert)
@@ -285,31 +325,69 @@ class Handoff:
                 evidence = "», «".join(_html(e) for e in flag.get("evidence", []))
                 name = self.t(lang, "flags." + flag["id"] + ".name")
                 lines.append(f"• {_html(name)}: «{evidence}»")
-            lines.append(f"<blockquote>{_html(advert.get('text', ''))[:3000]}</blockquote>")
+            lines.append(f"<blockquote>{_html(advert.get('text', '')[:3000])}</blockquote>")
         return "\n".join(lines)
 
     async def relay_from_counsellor(
-        self, counsellor_id: int, update_id: int, message: Incoming
-    ) -> str | None:
-        """A counsellor's message goes to the person; returns a note for the counsellor if not."""
+        self, counsellor_id: int, update_id: int, message: Incoming, lang: str
+    ) -> StaffReply | None:
+        """A counsellor's message goes to the person of the case it belongs to: the case of the
+        message it replies to (or, for an edit, of the message it edits), the case chosen with
+        /case, or their only case. With several cases and nothing to go by, it asks which."""
         record = None
-        if message.reply_to is not None:
+        if message.edited:
+            record = await self.repo.case_of_counsellor_message(counsellor_id, message.message_id)
+        if record is None and message.reply_to is not None:
             record = await self.repo.case_of_counsellor_message(counsellor_id, message.reply_to)
         if record is None:
+            mine = await self.repo.assigned_to(counsellor_id)
             selected = await self.repo.selected(counsellor_id)
-            record = await self.repo.get(selected) if selected else None
+            chosen = [c for c in mine if c.id == selected]
+            if chosen or len(mine) == 1:
+                record = (chosen or mine)[0]
+            elif len(mine) > 1:
+                return StaffReply(
+                    self.t(lang, "counsellor.choose_case"),
+                    tuple((Button(f"#{c.tag}", f"to:{c.id}:{message.message_id}"),) for c in mine),
+                )
+            else:
+                return StaffReply(self.t(lang, "counsellor.no_case_selected"))
+        return await self._send_to_person(record, counsellor_id, update_id, message, lang)
+
+    async def send_to(
+        self, counsellor_id: int, case_id: int, message_id: int, lang: str
+    ) -> StaffReply:
+        """The counsellor chose the case for a message (a button of "which request?")."""
+        record = await self.repo.get(case_id)
+        if record is None:
+            return StaffReply(self.t(lang, "counsellor.no_case_selected"))
+        message = Incoming(message_id, "text")
+        failed = await self._send_to_person(
+            record, counsellor_id, f"to:{case_id}:{message_id}", message, lang
+        )
+        return failed or StaffReply(self.t(lang, "counsellor.sent_to", tag=record.tag))
+
+    async def _send_to_person(
+        self,
+        record: CaseRecord,
+        counsellor_id: int,
+        key: int | str,
+        message: Incoming,
+        lang: str,
+    ) -> StaffReply | None:
         if (
-            record is None
-            or record.status != Status.ASSIGNED.value
+            record.status != Status.ASSIGNED.value
             or record.counsellor_id != counsellor_id
             or record.user_chat_id is None
         ):
-            return self.t(record.language if record else "uk", "counsellor.no_case_selected")
+            return StaffReply(self.t(lang, "counsellor.not_your_case", tag=record.tag))
+        if record.person_blocked:
+            return StaffReply(self.t(lang, "counsellor.person_blocked", tag=record.tag))
         item: dict[str, Any] = {
-            "dedupe_key": f"c{update_id}",
+            "dedupe_key": f"c{key}",
             "chat_id": record.user_chat_id,
             "case_id": record.id,
-            "relay": "to_user",
+            "relay": Relay.TO_USER,
             "source": message.message_id,
         }
         if message.edited:
@@ -325,13 +403,17 @@ class Handoff:
         await self.repo.enqueue([item])
         return None
 
-    async def select(self, counsellor_id: int, tag: str) -> str:
+    async def select(self, counsellor_id: int, tag: str, lang: str) -> str:
         """/case TAG: make plain messages go to that case."""
         record = await self.repo.by_tag(tag)
-        if record is None or record.counsellor_id != counsellor_id:
-            return self.t("uk", "counsellor.no_case_selected")
+        if (
+            record is None
+            or record.counsellor_id != counsellor_id
+            or record.status != Status.ASSIGNED.value
+        ):
+            return self.t(lang, "counsellor.no_case_selected")
         await self.repo.select(counsellor_id, record.id)
-        return self.t(record.language, "counsellor.selected", tag=record.tag)
+        return self.t(lang, "counsellor.selected", tag=record.tag)
 
     async def list_cases(self, counsellor_id: int, lang: str) -> str:
         """/cases: the counsellor's open cases."""
@@ -341,15 +423,20 @@ class Handoff:
         lines = [self.t(lang, "counsellor.cases_heading")]
         for record in cases:
             reason = self.t(lang, f"counsellor.reasons.{record.reason}")
-            lines.append(f"#{record.tag} · {record.language} · {reason}")
+            line = f"#{record.tag} · {record.language} · {reason}"
+            if record.person_blocked:
+                line += " · " + self.t(lang, "counsellor.blocked_mark")
+            lines.append(line)
         return "\n".join(lines)
 
     async def _case_arg(self, counsellor_id: int, tag: str) -> CaseRecord | None:
         if tag:
             record = await self.repo.by_tag(tag)
         else:
+            mine = await self.repo.assigned_to(counsellor_id)
             selected = await self.repo.selected(counsellor_id)
-            record = await self.repo.get(selected) if selected else None
+            chosen = [c for c in mine if c.id == selected]
+            record = (chosen or mine)[0] if chosen or len(mine) == 1 else None
         if (
             record is None
             or record.counsellor_id != counsellor_id
@@ -358,103 +445,137 @@ class Handoff:
             return None
         return record
 
-    async def transfer(self, counsellor_id: int, tag: str) -> str:
+    async def transfer(self, counsellor_id: int, tag: str, lang: str) -> str:
         """/transfer: back to the queue with a new card; the person is told."""
         record = await self._case_arg(counsellor_id, tag)
-        if record is None or not await self.repo.move(
-            record.id, Status.ASSIGNED, Status.WAITING, only_counsellor=counsellor_id
+        if record is None:
+            return self.t(lang, "counsellor.no_case_selected")
+        stamp = utcnow().timestamp()
+        notice = {
+            "dedupe_key": f"transfer:{record.id}:{stamp}:user",
+            "chat_id": record.user_chat_id,
+            "case_id": record.id,
+            "method": "sendMessage",
+            "relay": Relay.NOTICE_USER,
+            "params": {"text": self.t(record.language, "handoff.returned_to_queue")},
+        }
+        if not await self.repo.move(
+            record.id,
+            Status.ASSIGNED,
+            Status.WAITING,
+            only_counsellor=counsellor_id,
+            then=[self._card(record, f"transfer:{stamp}"), notice],
         ):
-            return self.t("uk", "counsellor.no_case_selected")
+            return self.t(lang, "counsellor.no_case_selected")
         await self.repo.select(counsellor_id, None)
-        await self._post_card(record, f"transfer:{utcnow().timestamp()}")
-        await self.repo.enqueue(
-            [
-                {
-                    "dedupe_key": f"transfer:{record.id}:{utcnow().timestamp()}:user",
-                    "chat_id": record.user_chat_id,
-                    "case_id": record.id,
-                    "method": "sendMessage",
-                    "relay": "notice_user",
-                    "params": {"text": self.t(record.language, "handoff.returned_to_queue")},
-                }
-            ]
-        )
-        return self.t(record.language, "counsellor.transfer_done", tag=record.tag)
+        return self.t(lang, "counsellor.transfer_done", tag=record.tag)
 
-    async def close_prompt(self, counsellor_id: int, tag: str) -> tuple[str, list[Button]]:
+    async def close_prompt(self, counsellor_id: int, tag: str, lang: str) -> StaffReply:
         """/close: ask for the outcome."""
         record = await self._case_arg(counsellor_id, tag)
         if record is None:
-            return self.t("uk", "counsellor.no_case_selected"), []
-        return (
-            self.t(record.language, "counsellor.close_prompt", tag=record.tag),
-            self._outcome_buttons(record, "close"),
+            return StaffReply(self.t(lang, "counsellor.no_case_selected"))
+        return StaffReply(
+            self.t(lang, "counsellor.close_prompt", tag=record.tag),
+            tuple((b,) for b in self._outcome_buttons(record, "close", lang)),
         )
 
-    def _outcome_buttons(self, record: CaseRecord, verb: str) -> list[Button]:
+    def _outcome_buttons(self, record: CaseRecord, verb: str, lang: str) -> list[Button]:
         return [
-            Button(
-                self.t(record.language, f"counsellor.outcome.{o.value}"),
-                f"{verb}:{record.id}:{o.value}",
-            )
+            Button(self.t(lang, f"counsellor.outcome.{o.value}"), f"{verb}:{record.id}:{o.value}")
             for o in CaseOutcome
         ]
 
-    async def close(self, counsellor_id: int, case_id: int, outcome: CaseOutcome) -> str:
+    async def close(self, counsellor_id: int, case_id: int, outcome: CaseOutcome, lang: str) -> str:
         """Record the outcome: close an assigned case (the person is told), or label an
         already-ended one."""
         record = await self.repo.get(case_id)
         if record is None or record.counsellor_id != counsellor_id:
-            return self.t("uk", "counsellor.not_allowed")
-        lang = record.language
+            return self.t(lang, "counsellor.not_allowed")
         label = self.t(lang, f"counsellor.outcome.{outcome.value}")
         if record.status == Status.CLOSED.value:
             await self.repo.record_outcome(case_id, outcome)
             return self.t(lang, "counsellor.closed", tag=record.tag, outcome=label)
+        person_lang = record.language
+        notice = {
+            "dedupe_key": f"close:{case_id}:user",
+            "chat_id": record.user_chat_id,
+            "case_id": case_id,
+            "method": "sendMessage",
+            "relay": Relay.NOTICE_USER,
+            "params": {
+                "text": self.t(person_lang, "handoff.ended_by_counsellor"),
+                "reply_markup": keyboard([self._useful_buttons(person_lang, case_id)]),
+            },
+        }
         if not await self.repo.move(
-            case_id, Status.ASSIGNED, Status.CLOSED, outcome=outcome, only_counsellor=counsellor_id
+            case_id,
+            Status.ASSIGNED,
+            Status.CLOSED,
+            outcome=outcome,
+            only_counsellor=counsellor_id,
+            then=[notice] if record.user_chat_id is not None and not record.person_blocked else [],
         ):
             return self.t(lang, "counsellor.no_case_selected")
-        await self.repo.enqueue(
-            [
-                {
-                    "dedupe_key": f"close:{case_id}:user",
-                    "chat_id": record.user_chat_id,
-                    "case_id": case_id,
-                    "method": "sendMessage",
-                    "relay": "notice_user",
-                    "params": {
-                        "text": self.t(lang, "handoff.ended_by_counsellor"),
-                        "reply_markup": keyboard([self._useful_buttons(lang, case_id)]),
-                    },
-                }
-            ]
-        )
-        await self.repo.select(counsellor_id, None)
+        if await self.repo.selected(counsellor_id) == case_id:
+            await self.repo.select(counsellor_id, None)
         return self.t(lang, "counsellor.closed", tag=record.tag, outcome=label)
+
+    # ---- what could not be delivered ------------------------------------------------------
+    async def delivery_failed(self, item: OutboxItem, why: str) -> None:
+        """Tell the side that was writing that Telegram will never deliver this item."""
+        record = await self.repo.get(item.case_id) if item.case_id else None
+        if record is None or record.status == Status.CLOSED.value:
+            return
+        relay = Relay(item.relay) if item.relay else None
+        if why == "blocked":
+            if record.counsellor_id and await self.repo.set_person_blocked(record.id, True):
+                await self.repo.enqueue(
+                    [
+                        await self._to_counsellor(
+                            record, "counsellor.person_blocked", f"blocked:{item.id}"
+                        )
+                    ]
+                )
+        elif relay is Relay.TO_USER and record.counsellor_id:
+            await self.repo.enqueue(
+                [await self._to_counsellor(record, "counsellor.not_delivered", f"nd:{item.id}")]
+            )
+        elif relay is Relay.TO_COUNSELLOR and record.user_chat_id is not None:
+            await self.repo.enqueue(
+                [
+                    {
+                        "dedupe_key": f"nd:{item.id}",
+                        "chat_id": record.user_chat_id,
+                        "case_id": record.id,
+                        "method": "sendMessage",
+                        "relay": Relay.NOTICE_USER,
+                        "params": {"text": self.t(record.language, "handoff.relay_refused")},
+                    }
+                ]
+            )
 
     # ---- erasure ---------------------------------------------------------------------
     async def forget(self, user_key: str, chat_id: int) -> int:
         """Erase the person from cases, tell counsellors of open ones, delete recent bot
-        messages in the chat. Returns how many messages will be deleted."""
+        messages in the chat and the copies of the person's messages in counsellors' chats.
+        Returns how many messages will be deleted in the person's chat."""
         deletable = await self.repo.deletable_messages(user_key)
-        closed = await self.repo.forget_user(user_key)
+        closed, copies = await self.repo.forget_user(user_key)
+        items: list[dict[str, Any]] = []
         for record in closed:
             if record.counsellor_id:
-                await self._notify_counsellor(
-                    record, "counsellor.user_forgot", f"forget:{record.id}"
+                items.append(
+                    await self._to_counsellor(
+                        record, "counsellor.user_forgot", f"forget:{record.id}"
+                    )
                 )
-        await self.repo.enqueue(
-            [
-                {
-                    "dedupe_key": f"del:{user_key[:16]}:{m}",
-                    "chat_id": chat_id,
-                    "method": "deleteMessage",
-                    "params": {"message_id": m},
-                }
-                for m in deletable
-            ]
-        )
+            elif record.status == Status.WAITING.value:
+                items.append(self._card_ended(record))
+        stamp = utcnow().timestamp()
+        items += [_delete(f"del:{stamp}:{n}", chat_id, m) for n, m in enumerate(deletable)]
+        items += [_delete(f"delc:{stamp}:{n}", chat, m) for n, (chat, m) in enumerate(copies)]
+        await self.repo.enqueue(items)
         return len(deletable)
 
     # ---- helpers ---------------------------------------------------------------------
@@ -467,7 +588,7 @@ class Handoff:
     def _end_button(self, lang: str) -> tuple[tuple[Button, ...], ...]:
         return ((Button(self.t(lang, "handoff.end_button"), "end"),),)
 
-    async def _post_card(self, record: CaseRecord, key: str) -> None:
+    def _card(self, record: CaseRecord, key: str) -> dict[str, Any]:
         lang = record.language
         case = to_case(record)
         waited = waiting_time(case, utcnow()) or dt.timedelta(0)
@@ -486,42 +607,60 @@ class Handoff:
             waiting=self.t(lang, "counsellor.minutes", minutes=int(waited.total_seconds() // 60)),
             flags=_html(flags),
         )
-        await self.repo.enqueue(
-            [
-                {
-                    "dedupe_key": f"{key}:{record.id}",
-                    "chat_id": self.group_chat_id,
-                    "case_id": record.id,
-                    "method": "sendMessage",
-                    "relay": "card",
-                    "params": {
-                        "text": text,
-                        "parse_mode": "HTML",
-                        "reply_markup": keyboard(
-                            [(Button(self.t(lang, "counsellor.take_button"), f"take:{record.id}"),)]
-                        ),
-                    },
-                }
-            ]
-        )
+        return {
+            "dedupe_key": f"{key}:{record.id}",
+            "chat_id": self.group_chat_id,
+            "case_id": record.id,
+            "method": "sendMessage",
+            "relay": Relay.CARD,
+            "params": {
+                "text": text,
+                "parse_mode": "HTML",
+                "reply_markup": keyboard(
+                    [(Button(self.t(lang, "counsellor.take_button"), f"take:{record.id}"),)]
+                ),
+            },
+        }
 
-    async def _notify_counsellor(
+    def _card_ended(self, record: CaseRecord) -> dict[str, Any]:
+        """The card of a request the person ended before anyone took it: no Take button."""
+        return {
+            "dedupe_key": f"ended:{record.id}:{record.waiting_since}",
+            "chat_id": self.group_chat_id,
+            "case_id": record.id,
+            "method": "editMessageText",
+            "relay": Relay.CARD_EDIT,
+            "params": {
+                "message_id": None,
+                "text": self.t(record.language, "counsellor.card_ended", tag=record.tag),
+                "parse_mode": "HTML",
+            },
+        }
+
+    async def _to_counsellor(
         self, record: CaseRecord, key: str, dedupe: str, with_outcomes: bool = False
-    ) -> None:
-        params: dict[str, Any] = {"text": self.t(record.language, key, tag=record.tag)}
+    ) -> dict[str, Any]:
+        lang = await self.staff_lang(record.counsellor_id)
+        params: dict[str, Any] = {"text": self.t(lang, key, tag=record.tag)}
         if with_outcomes and record.outcome is None:
             params["reply_markup"] = keyboard(
-                [(b,) for b in self._outcome_buttons(record, "close")]
+                [(b,) for b in self._outcome_buttons(record, "close", lang)]
             )
-        await self.repo.enqueue(
-            [
-                {
-                    "dedupe_key": dedupe,
-                    "chat_id": record.counsellor_id,
-                    "case_id": record.id,
-                    "method": "sendMessage",
-                    "relay": "notice_counsellor",
-                    "params": params,
-                }
-            ]
-        )
+        return {
+            "dedupe_key": dedupe,
+            "chat_id": record.counsellor_id,
+            "case_id": record.id,
+            "method": "sendMessage",
+            "relay": Relay.NOTICE_COUNSELLOR,
+            "params": params,
+        }
+
+
+def _delete(key: str, chat_id: int, message_id: int) -> dict[str, Any]:
+    return {
+        "dedupe_key": key,
+        "chat_id": chat_id,
+        "method": "deleteMessage",
+        "relay": Relay.DELETE,
+        "params": {"message_id": message_id},
+    }

@@ -53,15 +53,6 @@ class Services:
         """The user's saved language; None when unknown or storage is down."""
         return (await self.user_state(user_key))[0]
 
-    async def remember_sent(self, user_key: str, message_ids: list[int]) -> None:
-        """Keep the bot's message ids for 48 h, so /forget can delete them from the chat."""
-        if self.handoff is None:
-            return
-        try:
-            await self.handoff.repo.remember_sent(user_key, message_ids)
-        except STORAGE_ERRORS as exc:
-            log.warning("storage unavailable recording sent messages (%s)", type(exc).__name__)
-
     async def user_state(self, user_key: str) -> tuple[str | None, str | None]:
         """(language, conversation state); (None, None) when unknown or storage is down."""
         try:
@@ -169,5 +160,5 @@ class Services:
         if event.step == "end":
             return await handoff.end(user_key, ui) or [dialogue.menu(ui)]
         if event.step == "useful" and event.case_id is not None:
-            return await handoff.useful(event.case_id, event.yes, ui)
+            return await handoff.useful(event.case_id, event.yes, ui, user_key)
         return []

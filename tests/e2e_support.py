@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,8 +12,7 @@ from bot.brain import Brain
 from bot.config import load_settings
 from bot.runtime import open_services
 from bot.services import Services
-from bot.tg.app import build_application, start, stop
-from bot.tg.durable import DurableApplication
+from bot.tg.app import PerevirApp, build_application, start, stop
 from tests.support.bot_api import BotApiServer
 
 TOKEN = "123456:TEST-token-for-the-local-server-only"
@@ -32,9 +32,7 @@ def make_services(
 
 
 @asynccontextmanager
-async def running_bot(
-    server: BotApiServer, services: Services
-) -> AsyncIterator[DurableApplication]:
+async def running_bot(server: BotApiServer, services: Services) -> AsyncIterator[PerevirApp]:
     """The real Application, polling the local server over HTTP, stopped cleanly afterwards."""
     app = build_application(TOKEN, server.base_url, services)
     await start(app, poll_timeout=1)
@@ -58,3 +56,20 @@ async def choose_english(server: BotApiServer, user_id: int) -> dict[str, Any]:
     server.press_button(user_id, choice["message_id"], "lang:en")
     *_, menu = await server.wait_for_message(user_id, count=3, contains="not end-to-end encrypted")
     return menu
+
+
+async def settled(server: BotApiServer, services: Services, timeout: float = 15.0) -> None:
+    """Wait until the bot has nothing left to do: every update fetched and handled, and every
+    due outbox item sent (held ones wait for a counsellor and do not count)."""
+    assert services.handoff is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if (
+            server.pending_updates() == 0
+            and not await services.repository.pending_updates()
+            and not await services.handoff.repo.pending_outbox()
+        ):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the bot did not settle within {timeout}s")

@@ -10,6 +10,7 @@ import pytest
 
 from bot.db.cases_repo import CaseRepository
 from bot.db.database import make_async_engine, make_sessionmaker, migrate
+from bot.db.models import Relay
 from bot.domain.cases import (
     CaseOutcome,
     IllegalTransition,
@@ -132,16 +133,37 @@ async def test_two_counsellors_taking_one_case_at_once_get_exactly_one_winner(
         assert stored.counsellor_id == (101, 102, 103, 104)[wins.index(True)]
 
 
+async def _relayed(
+    repo: CaseRepository, case_id: int, counsellor: int, user_message: int, copy: int
+) -> None:
+    """The person's message user_message was relayed to the counsellor as message copy."""
+    await repo.enqueue(
+        [
+            {
+                "dedupe_key": f"u{case_id}:{user_message}",
+                "chat_id": counsellor,
+                "case_id": case_id,
+                "method": "copyMessage",
+                "relay": Relay.TO_COUNSELLOR,
+                "source": user_message,
+                "params": {"from_chat_id": 42, "message_id": user_message},
+            }
+        ]
+    )
+    [item] = [i for i in await repo.pending_outbox() if i.case_id == case_id]
+    await repo.mark_sent(item, copy)
+
+
 async def test_retention_purges_closed_cases_messages_and_keeps_anonymous_statistics(
     repo: CaseRepository,
 ) -> None:
     case = transition(open_case(Reason.RISKY_ADVERT, "uk", NOW, tag="OLD01"), Status.WAITING, NOW)
     record = await repo.create(case, "person", 42, {"text": "advert", "flags": []})
     await repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=7)
-    await repo.add_relay(record.id, "to_counsellor", 10, 11)
+    await _relayed(repo, record.id, 7, 10, 11)
     await repo.move(record.id, Status.ASSIGNED, Status.CLOSED, outcome=CaseOutcome.OTHER)
     fresh = await repo.create(open_case(Reason.USER_ASKED, "en", NOW, tag="NEW01"), "p2", 43, None)
-    await repo.add_relay(fresh.id, "to_counsellor", 12, 13)
+    await _relayed(repo, fresh.id, 8, 12, 13)
     await repo.set_fields(record.id, closed_at=NOW - dt.timedelta(days=40))
     assert await repo.purge(dt.timedelta(days=30)) == 1
     old = await repo.get(record.id)

@@ -11,34 +11,41 @@ import pytest
 from bot.brain import Brain
 from bot.db.models import CaseRecord
 from bot.services import Services
-from tests.e2e_support import buttons, choose_english, make_services, running_bot
+from tests.e2e_support import buttons, choose_english, make_services, running_bot, settled
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
-PERSON = 5550003
-OLHA, TARAS, STRANGER = 901, 902, 903
+PERSON, PERSON2, PERSON3 = 5550003, 5550004, 5550005
+OLHA, TARAS, STRANGER, MYKOLA = 901, 902, 903, 904
 GROUP = -100777
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[BotApiServer]:
     async with BotApiServer() as srv:
-        srv.user(PERSON, "Maria", "en")
+        for person, name in ((PERSON, "Maria"), (PERSON2, "Ivan"), (PERSON3, "Oksana")):
+            srv.user(person, name, "en")
         for counsellor in (OLHA, TARAS, STRANGER):
             srv.user(counsellor, f"Staff {counsellor}", "en")
+        srv.user(MYKOLA, "Staff Mykola", "uk")
         srv.group(GROUP, "Counsellors")
-        for outsider in (PERSON, STRANGER):
+        for outsider in (PERSON, PERSON2, PERSON3, STRANGER):
             srv.set_member(GROUP, outsider, "left")
         yield srv
 
 
 @pytest.fixture
-async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
+async def services(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
+    """The hand-off on each database (SQLite, and PostgreSQL when configured), schema made by
+    the Alembic migrations."""
     svc = make_services(
         brain,
         tmp_path,
+        database_url,
         PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP),
-        PEREVIR_COUNSELLORS=f"{OLHA}=Counsellor Olha,{TARAS}=Counsellor Taras",
+        PEREVIR_COUNSELLORS=(
+            f"{OLHA}=Counsellor Olha,{TARAS}=Counsellor Taras,{MYKOLA}=Консультант Микола"
+        ),
     )
     yield svc
     await svc.repository.close()
@@ -58,28 +65,44 @@ async def _until(server: BotApiServer, chat: int, needle: str, timeout: float = 
     return await server.wait_for(found, timeout=timeout)
 
 
-async def _nothing_new(server: BotApiServer, chat: int, seconds: float = 0.6) -> None:
+async def _nothing_new(server: BotApiServer, services: Services, chat: int) -> None:
+    """Once the bot has handled everything, nothing more was said in the chat."""
     before = len(server.messages(chat))
-    await asyncio.sleep(seconds)
+    await settled(server, services)
     assert len(server.messages(chat)) == before, _texts(server, chat)[before:]
 
 
-async def _request_and_queue(server: BotApiServer) -> dict:
+async def _counsellors_start(server: BotApiServer, *counsellors: int) -> None:
+    """Counsellors open their private chat with the bot (needed before they can take)."""
+    for counsellor in counsellors or (OLHA, TARAS):
+        server.send_command(counsellor, "/start")
+    for counsellor in counsellors or (OLHA, TARAS):
+        await _until(server, counsellor, "open requests")
+
+
+async def _request_and_queue(server: BotApiServer, person: int = PERSON) -> dict:
     """The person asks for a counsellor and agrees; returns the group's card."""
-    menu = await choose_english(server, PERSON)
-    server.press_button(PERSON, menu["message_id"], "menu:counsellor")
-    consent = await _until(server, PERSON, "Do you agree?")
+    menu = await choose_english(server, person)
+    server.press_button(person, menu["message_id"], "menu:counsellor")
+    consent = await _until(server, person, "Do you agree?")
     assert "name, phone number and Telegram account stay hidden" in consent["text"]
-    server.press_button(PERSON, consent["message_id"], "ho:yes")
-    await _until(server, PERSON, "in the queue")
-    return await _until(server, GROUP, "New request")
+    cards = len(server.messages(GROUP))
+    server.press_button(person, consent["message_id"], "ho:yes")
+    await _until(server, person, "in the queue")
+    await server.wait_for(lambda: len(server.messages(GROUP)) > cards)
+    return server.messages(GROUP)[-1]
 
 
-async def _taken(server: BotApiServer) -> dict:
-    """A queued request taken by Olha; returns the group's card."""
-    card = await _request_and_queue(server)
-    server.press_button(OLHA, card["message_id"], buttons(card)[0], chat_id=GROUP)
-    await _until(server, PERSON, "has joined")
+async def _taken(
+    server: BotApiServer, person: int = PERSON, counsellor: int = OLHA, started: bool = False
+) -> dict:
+    """A queued request taken by a counsellor; returns the group's card."""
+    if not started:
+        await _counsellors_start(server, counsellor)
+    card = await _request_and_queue(server, person)
+    joined = sum("has joined" in t for t in _texts(server, person))
+    server.press_button(counsellor, card["message_id"], buttons(card)[0], chat_id=GROUP)
+    await server.wait_for(lambda: sum("has joined" in t for t in _texts(server, person)) > joined)
     return card
 
 
@@ -87,12 +110,14 @@ async def test_request_take_talk_both_ways_and_close(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
+        await _counsellors_start(server)
         card = await _request_and_queue(server)
         assert "Asked for a counsellor" in card["text"]
         assert "Maria" not in card["text"] and str(PERSON) not in card["text"]
         [take] = buttons(card)
+        await settled(server, services)
         server.send_text(PERSON, "They keep my passport at the farm")  # while waiting
-        await _nothing_new(server, PERSON)  # held for the counsellor, no bot reply
+        await _nothing_new(server, services, PERSON)  # held for the counsellor, no bot reply
         server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
         await _until(server, GROUP, "taken by Counsellor Olha")
         relayed = await _until(server, OLHA, "They keep my passport at the farm")
@@ -112,9 +137,11 @@ async def test_request_take_talk_both_ways_and_close(
         assert copies and all(c.params.get("protect_content") for c in copies)
         assert photo  # the photo reached the counsellor as a protected copy
         # While a counsellor has the case, the bot itself says nothing to the person.
+        await settled(server, services)
         before = len(server.messages(PERSON))
         server.send_text(PERSON, "can I work on a tourist visa")
         await _until(server, OLHA, "tourist visa")
+        await _nothing_new(server, services, PERSON)
         assert len(server.messages(PERSON)) == before
 
         server.send_command(OLHA, "/close")
@@ -138,6 +165,7 @@ async def test_two_counsellors_press_take_at_once_and_exactly_one_gets_it(
     server: BotApiServer, services: Services
 ) -> None:
     async with running_bot(server, services):
+        await _counsellors_start(server)
         card = await _request_and_queue(server)
         [take] = buttons(card)
         server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
@@ -180,6 +208,7 @@ async def test_someone_who_is_not_a_counsellor_cannot_take_a_case(
 ) -> None:
     async with running_bot(server, services):
         card = await _request_and_queue(server)
+        await settled(server, services)
         server.press_button(STRANGER, card["message_id"], buttons(card)[0], chat_id=GROUP)
         await server.wait_for(
             lambda: any(
@@ -187,7 +216,7 @@ async def test_someone_who_is_not_a_counsellor_cannot_take_a_case(
                 for c in server.calls("answerCallbackQuery")
             )
         )
-        await _nothing_new(server, PERSON)
+        await _nothing_new(server, services, PERSON)
 
 
 async def test_a_429_storm_and_5xx_errors_still_deliver_everything_in_order(
@@ -209,18 +238,25 @@ async def test_the_bot_stopped_mid_case_delivers_everything_once_after_restart(
 ) -> None:
     async with running_bot(server, services):
         await _taken(server)
-        server.delay("sendMessage", 2.0)  # the next relay is in flight when the bot stops
+        await settled(server, services)
+        server.delay("sendMessage", 1.5)  # the next relay is in flight when the bot stops
         server.send_text(PERSON, "first while slow")
-        await asyncio.sleep(0.8)
+        assert services.handoff is not None
+        repo = services.handoff.repo
+        while not [i for i in await repo.pending_outbox() if i.chat_id == OLHA]:
+            await asyncio.sleep(0.02)  # wait until the relay is written, then stop the bot
     server.delay("sendMessage", 0)
     server.send_text(PERSON, "second while the bot was down")
     async with running_bot(server, services):
         await _until(server, OLHA, "second while the bot was down", timeout=15)
         await _until(server, OLHA, "first while slow", timeout=15)
-        await asyncio.sleep(1.0)
-    texts = _texts(server, OLHA)
-    assert sum("second while the bot was down" in t for t in texts) == 1
-    assert sum("first while slow" in t for t in texts) <= 2  # at most the one in flight twice
+        await settled(server, services)
+    texts = [t for t in _texts(server, OLHA) if "while" in t]
+    # a clean stop finishes the call in flight: each once, in order
+    assert [t.split("▸ ")[1] for t in texts] == [
+        "first while slow",
+        "second while the bot was down",
+    ]
 
 
 async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
@@ -228,6 +264,8 @@ async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
 ) -> None:
     async with running_bot(server, services):
         await _taken(server)
+        server.send_text(PERSON, "my name is Maria and I am in Lodz")
+        copy = await _until(server, OLHA, "I am in Lodz")
         server.send_command(PERSON, "/forget")
         confirm = await _until(server, PERSON, "cannot be undone")
         server.press_button(PERSON, confirm["message_id"], "forget:yes")
@@ -235,6 +273,10 @@ async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
         await _until(server, OLHA, "erased their data")
         await server.wait_for(lambda: len(server.calls("deleteMessage")) >= 3)
         assert "Done" in done["text"]
+        # the copy of what the person wrote is gone from the counsellor's chat too
+        await server.wait_for(
+            lambda: all(m["message_id"] != copy["message_id"] for m in server.messages(OLHA))
+        )
     async with services.repository.sessions() as session:
         [case] = (await session.execute(CaseRecord.__table__.select())).all()
     assert case.status == "closed"
@@ -242,9 +284,9 @@ async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
 
 
 async def test_out_of_configuration_the_counsellor_button_says_so_honestly(
-    server: BotApiServer, brain: Brain, tmp_path: Path
+    server: BotApiServer, brain: Brain, tmp_path: Path, database_url: str
 ) -> None:
-    svc = make_services(brain, tmp_path / "plain")
+    svc = make_services(brain, tmp_path / "plain", database_url)
     try:
         async with running_bot(server, svc):
             menu = await choose_english(server, PERSON)
@@ -289,6 +331,7 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         "Passport stays with the manager. Ticket paid, you return it from wages."
     )
     async with running_bot(server, services):
+        await _counsellors_start(server)
         menu = await choose_english(server, PERSON)
         server.press_button(PERSON, menu["message_id"], "menu:check")
         await server.wait_for_message(PERSON)
@@ -297,7 +340,7 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         server.press_button(PERSON, card["message_id"], "handoff:advert")
         consent = await _until(server, PERSON, "Do you agree?")
         assert "the job offer you checked and its warning signs" in consent["text"]
-        await _nothing_new(server, GROUP, 0.3)  # nothing shared before consent
+        await _nothing_new(server, services, GROUP)  # nothing shared before consent
         server.press_button(PERSON, consent["message_id"], "ho:yes")
         group_card = await _until(server, GROUP, "New request")
         assert "Risky job offer" in group_card["text"] and "⚠️" in group_card["text"]
@@ -308,11 +351,14 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
 
 
 async def test_without_a_list_members_of_the_group_are_the_counsellors(
-    server: BotApiServer, brain: Brain, tmp_path: Path
+    server: BotApiServer, brain: Brain, tmp_path: Path, database_url: str
 ) -> None:
-    svc = make_services(brain, tmp_path / "members", PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP))
+    svc = make_services(
+        brain, tmp_path / "members", database_url, PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP)
+    )
     try:
         async with running_bot(server, svc):
+            await _counsellors_start(server, TARAS)
             card = await _request_and_queue(server)
             take = buttons(card)[0]
             server.press_button(STRANGER, card["message_id"], take, chat_id=GROUP)  # has left

@@ -6,14 +6,18 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     AdvertCheck,
     CaseRecord,
+    Counsellor,
     CounsellorSelection,
     OutboxItem,
+    OutboxStatus,
+    Relay,
     RelayedMessage,
     SentMessage,
     utcnow,
@@ -112,14 +116,21 @@ class CaseRepository(Store):
         counsellor_id: int | None = None,
         outcome: CaseOutcome | None = None,
         only_counsellor: int | None = None,
+        then: list[dict[str, Any]] | None = None,
+        release_held_to: int | None = None,
+        forget_chat: bool = False,
     ) -> bool:
         """Move a case with one conditional UPDATE: True only for the caller that won.
 
         SQLite ignores FOR UPDATE, so the condition on the current status inside the UPDATE
-        itself is what makes two simultaneous "Take" presses give exactly one winner.
+        itself is what makes two simultaneous "Take" presses give exactly one winner. What
+        the move must send (`then`), and releasing what the person wrote while waiting, are
+        written in the same transaction: a crash leaves either all of it or none.
         """
         now = utcnow()
         values: dict[str, Any] = {"status": to.value}
+        if forget_chat:
+            values["user_chat_id"] = None
         if to is Status.WAITING:
             values |= {"waiting_since": now, "counsellor_id": None, "assigned_at": None}
         elif to is Status.ASSIGNED:
@@ -134,8 +145,97 @@ class CaseRepository(Store):
                 update(CaseRecord).where(*condition).values(**values).returning(CaseRecord.id)
             )
             won = result.scalar_one_or_none() is not None
+            if won and then:
+                await self._insert_items(session, then)
+            if won and release_held_to is not None:
+                await session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.case_id == case_id,
+                        OutboxItem.status == OutboxStatus.HELD.value,
+                    )
+                    .values(
+                        status=OutboxStatus.PENDING.value,
+                        chat_id=release_held_to,
+                        next_attempt_at=now,
+                    )
+                )
             await session.commit()
             return won
+
+    async def set_person_blocked(self, case_id: int, blocked: bool) -> bool:
+        """Record whether the person has blocked the bot; True only when it changed."""
+        async with self.sessions() as session:
+            result = await session.execute(
+                update(CaseRecord)
+                .where(CaseRecord.id == case_id, CaseRecord.person_blocked.is_not(blocked))
+                .values(person_blocked=blocked)
+                .returning(CaseRecord.id)
+            )
+            changed = result.scalar_one_or_none() is not None
+            await session.commit()
+            return changed
+
+    async def card_message_id(self, case_id: int | None) -> int | None:
+        """The id of a case's card in the counsellors' group, once it was posted."""
+        if case_id is None:
+            return None
+        record = await self.get(case_id)
+        return record.group_message_id if record else None
+
+    # ---- counsellors -------------------------------------------------------------------
+    async def counsellor_seen(self, counsellor_id: int, language: str) -> None:
+        """A counsellor wrote to the bot in private: reachable from now on, in their language;
+        what could not be delivered to them before is sent now."""
+        async with self.sessions() as session:
+            row = await session.get(Counsellor, counsellor_id)
+            if row is None:
+                session.add(
+                    Counsellor(
+                        telegram_id=counsellor_id,
+                        language=language,
+                        reachable=True,
+                        seen_at=utcnow(),
+                    )
+                )
+            else:
+                row.language, row.reachable, row.seen_at = language, True, utcnow()
+            await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.chat_id == counsellor_id,
+                    OutboxItem.status == OutboxStatus.BLOCKED.value,
+                )
+                .values(status=OutboxStatus.PENDING.value, next_attempt_at=utcnow())
+            )
+            try:
+                await session.commit()
+            except IntegrityError:  # seen twice at once: the other write won
+                await session.rollback()
+
+    async def counsellor_unreachable(self, counsellor_id: int) -> None:
+        """Telegram refused to write to the counsellor: keep their messages until they start
+        the bot."""
+        async with self.sessions() as session:
+            await session.execute(
+                update(Counsellor)
+                .where(Counsellor.telegram_id == counsellor_id)
+                .values(reachable=False)
+            )
+            await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.chat_id == counsellor_id,
+                    OutboxItem.status == OutboxStatus.PENDING.value,
+                )
+                .values(status=OutboxStatus.BLOCKED.value)
+            )
+            await session.commit()
+
+    async def counsellor(self, counsellor_id: int) -> Counsellor | None:
+        """What the bot knows of a counsellor (None: they never wrote to it in private)."""
+        async with self.sessions() as session:
+            return await session.get(Counsellor, counsellor_id)
 
     async def set_fields(self, case_id: int, **values: Any) -> None:
         """Update plain fields of a case (group card id, outcome, usefulness)."""
@@ -179,36 +279,20 @@ class CaseRepository(Store):
             return row.case_id if row else None
 
     # ---- relayed messages ----------------------------------------------------------------
-    async def add_relay(
-        self,
-        case_id: int,
-        direction: str,
-        user_message_id: int | None,
-        counsellor_message_id: int | None,
-    ) -> None:
-        """Remember which message stands for which."""
-        await self._add(
-            RelayedMessage(
-                case_id=case_id,
-                direction=direction,
-                user_message_id=user_message_id,
-                counsellor_message_id=counsellor_message_id,
-                created_at=utcnow(),
-            )
-        )
-
     async def case_of_counsellor_message(
         self, counsellor_id: int, message_id: int
     ) -> CaseRecord | None:
-        """The case a counsellor's reply refers to."""
+        """The case a message in a counsellor's chat belongs to (a relayed message, a brief,
+        a notice, or the counsellor's own relayed message); None when it is none of these."""
         async with self.sessions() as session:
             rows = await session.execute(
                 select(CaseRecord)
                 .join(RelayedMessage, RelayedMessage.case_id == CaseRecord.id)
                 .where(
+                    RelayedMessage.counsellor_chat_id == counsellor_id,
                     RelayedMessage.counsellor_message_id == message_id,
-                    CaseRecord.counsellor_id == counsellor_id,
                 )
+                .order_by(RelayedMessage.id.desc())
                 .limit(1)
             )
             return rows.scalar_one_or_none()
@@ -230,67 +314,127 @@ class CaseRepository(Store):
     # ---- outbox ----------------------------------------------------------------------
     async def enqueue(self, items: list[dict[str, Any]]) -> int:
         """Write calls to make; an item whose dedupe_key exists is skipped. Returns how many."""
-        added = 0
         async with self.sessions() as session:
-            for item in items:
-                try:
-                    async with session.begin_nested():
-                        await session.execute(
-                            insert(OutboxItem).values(
-                                dedupe_key=item["dedupe_key"],
-                                chat_id=item["chat_id"],
-                                case_id=item.get("case_id"),
-                                method=item["method"],
-                                payload=json.dumps(item["params"], ensure_ascii=False),
-                                relay=item.get("relay"),
-                                source_message_id=item.get("source"),
-                                status=item.get("status", "pending"),
-                                attempts=0,
-                                next_attempt_at=utcnow(),
-                                created_at=utcnow(),
-                            )
-                        )
-                    added += 1
-                except IntegrityError:
-                    continue
+            added = await self._insert_items(session, items)
             await session.commit()
         return added
 
-    async def release_held(self, case_id: int, chat_id: int) -> None:
-        """Send what the person wrote while waiting to the counsellor who took the case."""
-        await self._write(
-            update(OutboxItem)
-            .where(OutboxItem.case_id == case_id, OutboxItem.status == "held")
-            .values(status="pending", chat_id=chat_id, next_attempt_at=utcnow())
-        )
+    @staticmethod
+    async def _insert_items(session: AsyncSession, items: list[dict[str, Any]]) -> int:
+        added = 0
+        for item in items:
+            try:
+                async with session.begin_nested():
+                    await session.execute(
+                        insert(OutboxItem).values(
+                            dedupe_key=item["dedupe_key"],
+                            chat_id=item["chat_id"],
+                            case_id=item.get("case_id"),
+                            method=item["method"],
+                            payload=json.dumps(item["params"], ensure_ascii=False),
+                            relay=item.get("relay"),
+                            user_pseudonym=item.get("owner"),
+                            source_message_id=item.get("source"),
+                            status=item.get("status", OutboxStatus.PENDING.value),
+                            attempts=0,
+                            next_attempt_at=utcnow(),
+                            created_at=utcnow(),
+                        )
+                    )
+                added += 1
+            except IntegrityError:
+                continue
+        return added
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
         """Calls not yet made, oldest first (due or not: later ones of a chat must wait)."""
         async with self.sessions() as session:
             rows = await session.execute(
                 select(OutboxItem)
-                .where(OutboxItem.status == "pending")
+                .where(OutboxItem.status == OutboxStatus.PENDING.value)
                 .order_by(OutboxItem.id)
                 .limit(limit)
             )
             return list(rows.scalars())
 
-    async def outbox_done(
-        self, item_id: int, status: str, result_message_id: int | None = None
-    ) -> None:
-        """Mark an outbox item sent (or failed for good)."""
+    async def outbox_heads(self, limit: int = 200) -> list[OutboxItem]:
+        """The oldest pending call of each chat (only it may go next in that chat)."""
+        pending = OutboxItem.status == OutboxStatus.PENDING.value
+        heads = select(func.min(OutboxItem.id)).where(pending).group_by(OutboxItem.chat_id)
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(OutboxItem)
+                .where(OutboxItem.id.in_(heads))
+                .order_by(OutboxItem.id)
+                .limit(limit)
+            )
+            return list(rows.scalars())
+
+    async def outbox_done(self, item_id: int, status: OutboxStatus) -> None:
+        """Mark an outbox item finished without a result (failed for good); its text goes."""
         await self._write(
             update(OutboxItem)
             .where(OutboxItem.id == item_id)
-            .values(status=status, sent_at=utcnow(), result_message_id=result_message_id)
+            .values(status=status.value, sent_at=utcnow(), payload="{}")
         )
 
-    async def outbox_retry(self, item_id: int, when: dt.datetime) -> None:
-        """Try an item again later."""
+    async def mark_sent(self, item: OutboxItem, message_id: int | None) -> None:
+        """Mark an item sent and, in the same transaction, remember what the new message
+        stands for: a relay (with the counsellor's chat), a card, a message /forget may
+        delete. The text of the call is erased."""
+        now = utcnow()
+        async with self.sessions() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=OutboxStatus.SENT.value,
+                    sent_at=now,
+                    result_message_id=message_id,
+                    payload="{}",
+                )
+            )
+            record = await session.get(CaseRecord, item.case_id) if item.case_id else None
+            relay = Relay(item.relay) if item.relay else None
+            owner = item.user_pseudonym
+            if record is not None and message_id is not None:
+                if relay in (Relay.TO_COUNSELLOR, Relay.NOTICE_COUNSELLOR):
+                    session.add(
+                        RelayedMessage(
+                            case_id=record.id,
+                            direction=relay.value,
+                            user_message_id=item.source_message_id,
+                            counsellor_chat_id=item.chat_id,
+                            counsellor_message_id=message_id,
+                            created_at=now,
+                        )
+                    )
+                elif relay is Relay.TO_USER:
+                    session.add(
+                        RelayedMessage(
+                            case_id=record.id,
+                            direction=relay.value,
+                            user_message_id=message_id,
+                            counsellor_chat_id=record.counsellor_id,
+                            counsellor_message_id=item.source_message_id,
+                            created_at=now,
+                        )
+                    )
+                elif relay is Relay.CARD:
+                    record.group_message_id = message_id
+                if relay in (Relay.TO_USER, Relay.NOTICE_USER):
+                    owner = owner or record.user_pseudonym
+            if owner and message_id is not None:
+                session.add(SentMessage(user_pseudonym=owner, message_id=message_id, sent_at=now))
+            await session.commit()
+
+    async def outbox_retry(self, item_id: int, when: dt.datetime, failed: bool = True) -> None:
+        """Try an item again later; a failure counts towards giving up, a 429 does not."""
+        attempts = OutboxItem.attempts + 1 if failed else OutboxItem.attempts
         await self._write(
             update(OutboxItem)
             .where(OutboxItem.id == item_id)
-            .values(attempts=OutboxItem.attempts + 1, next_attempt_at=when)
+            .values(attempts=attempts, next_attempt_at=when)
         )
 
     # ---- the bot's messages to a user (for /forget) ------------------------------------
@@ -317,8 +461,10 @@ class CaseRepository(Store):
             return sorted(set(rows.scalars()))
 
     # ---- erasure and retention ---------------------------------------------------------
-    async def forget_user(self, user_key: str) -> list[CaseRecord]:
-        """Erase the person from every case; returns the cases that were still open."""
+    async def forget_user(self, user_key: str) -> tuple[list[CaseRecord], list[tuple[int, int]]]:
+        """Erase the person from every case. Returns the cases that were still open, and the
+        copies of the person's messages in counsellors' chats as (chat, message) for deletion."""
+        since = utcnow() - dt.timedelta(hours=47, minutes=55)
         async with self.sessions() as session:
             rows = await session.execute(
                 select(CaseRecord).where(CaseRecord.user_pseudonym == user_key)
@@ -326,11 +472,26 @@ class CaseRepository(Store):
             cases = list(rows.scalars())
             still_open = [c for c in cases if c.status in OPEN]
             ids = [c.id for c in cases]
+            copies: list[tuple[int, int]] = []
             if ids:
+                relayed = await session.execute(
+                    select(RelayedMessage.counsellor_chat_id, RelayedMessage.counsellor_message_id)
+                    .where(
+                        RelayedMessage.case_id.in_(ids),
+                        RelayedMessage.direction.in_(
+                            [Relay.TO_COUNSELLOR.value, Relay.NOTICE_COUNSELLOR.value]
+                        ),
+                        RelayedMessage.user_message_id.is_not(None),
+                        RelayedMessage.created_at > since,
+                    )
+                    .order_by(RelayedMessage.id)
+                )
+                copies = [(int(c), int(m)) for c, m in relayed.all() if c and m]
                 await session.execute(delete(RelayedMessage).where(RelayedMessage.case_id.in_(ids)))
                 await session.execute(
                     delete(OutboxItem).where(
-                        OutboxItem.case_id.in_(ids), OutboxItem.status != "pending"
+                        OutboxItem.case_id.in_(ids),
+                        OutboxItem.status != OutboxStatus.PENDING.value,
                     )
                 )
                 await session.execute(
@@ -343,9 +504,15 @@ class CaseRepository(Store):
                     .where(CaseRecord.id.in_([c.id for c in still_open]))
                     .values(status=Status.CLOSED.value, closed_at=utcnow())
                 )
+            await session.execute(
+                delete(OutboxItem).where(
+                    OutboxItem.user_pseudonym == user_key,
+                    OutboxItem.status != OutboxStatus.PENDING.value,
+                )
+            )
             await session.execute(delete(SentMessage).where(SentMessage.user_pseudonym == user_key))
             await session.commit()
-            return still_open
+            return still_open, copies
 
     async def purge(self, retention: dt.timedelta) -> int:
         """Drop message records of cases closed longer ago than the retention; keep statistics."""
@@ -361,7 +528,10 @@ class CaseRepository(Store):
                 delete(OutboxItem).where(
                     or_(
                         OutboxItem.case_id.in_(old),
-                        (OutboxItem.status != "pending") & (OutboxItem.created_at < cutoff),
+                        (OutboxItem.status == OutboxStatus.SENT.value)
+                        & (OutboxItem.created_at < utcnow() - dt.timedelta(days=1)),
+                        (OutboxItem.status != OutboxStatus.PENDING.value)
+                        & (OutboxItem.created_at < cutoff),
                     )
                 )
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -22,6 +23,43 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
+
+
+class InboxStatus(StrEnum):
+    """Where an incoming update is: recorded, handled, or given up on."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    """Where a Bot API call of the outbox is."""
+
+    PENDING = "pending"
+    """To be sent, in order per chat."""
+    HELD = "held"
+    """Written while the case waits for a counsellor; released when one takes it."""
+    BLOCKED = "blocked"
+    """The counsellor cannot be reached in private yet; re-sent once they start the bot."""
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Relay(StrEnum):
+    """What an outbox item stands for, so that its result can be remembered and reported."""
+
+    REPLY = "reply"
+    """The bot's own reply to a person."""
+    STAFF_REPLY = "staff_reply"
+    """The bot's own reply to a counsellor (a command's answer)."""
+    CARD = "card"
+    CARD_EDIT = "card_edit"
+    TO_COUNSELLOR = "to_counsellor"
+    NOTICE_COUNSELLOR = "notice_counsellor"
+    TO_USER = "to_user"
+    NOTICE_USER = "notice_user"
+    DELETE = "delete"
 
 
 class Base(DeclarativeBase):
@@ -59,7 +97,7 @@ class InboxUpdate(Base):
     __tablename__ = "inbox_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -124,6 +162,7 @@ class CaseRecord(Base):
     shared_advert: Mapped[str | None] = mapped_column(Text)
     group_message_id: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[str | None] = mapped_column(String(24))
+    person_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     useful: Mapped[bool | None] = mapped_column(Boolean)
     requested_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     waiting_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
@@ -138,8 +177,10 @@ class RelayedMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    direction: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(32))
     user_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    counsellor_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    """Message ids are per chat: the counsellor's chat the message is in."""
     counsellor_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
@@ -150,14 +191,16 @@ class OutboxItem(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
     method: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)
-    relay: Mapped[str | None] = mapped_column(String(16))
+    relay: Mapped[str | None] = mapped_column(String(32))
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64))
+    """The person a reply goes to, so /forget can delete it from the chat later."""
     source_message_id: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(12), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -185,3 +228,17 @@ class CounsellorSelection(Base):
 
     counsellor_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+
+
+class Counsellor(Base):
+    """A counsellor the bot has met: whether it can write to them in private, and their language.
+
+    Counsellors are staff; their Telegram id is kept so the bot can reach them.
+    """
+
+    __tablename__ = "counsellors"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
+    reachable: Mapped[bool] = mapped_column(Boolean)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -5,10 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.models import AdvertCheck, FaqMissRecord, Feedback, InboxUpdate, User, utcnow
+from bot.db.models import (
+    AdvertCheck,
+    FaqMissRecord,
+    Feedback,
+    InboxStatus,
+    InboxUpdate,
+    User,
+    utcnow,
+)
 from bot.db.store import Store
 
 
@@ -27,33 +37,48 @@ class Repository(Store):
             await self.engine.dispose()
 
     # ---- inbox -----------------------------------------------------------------------
-    async def record_update(self, update_id: int, payload: str) -> bool:
-        """Record an incoming update as pending; False if it was seen before."""
+    async def record_updates(self, updates: list[tuple[int, str]]) -> int:
+        """Commit incoming updates (update_id, JSON) as pending, in one transaction; an id seen
+        before is skipped. Returns how many were new. Only after this may Telegram be told
+        they were received."""
+        if not updates:
+            return 0
+        rows = [
+            {
+                "update_id": update_id,
+                "status": InboxStatus.PENDING.value,
+                "attempts": 0,
+                "payload": payload,
+                "received_at": utcnow(),
+            }
+            for update_id, payload in updates
+        ]
         async with self.sessions() as session:
-            session.add(
-                InboxUpdate(
-                    update_id=update_id,
-                    status="pending",
-                    attempts=1,
-                    payload=payload,
-                    received_at=utcnow(),
-                )
+            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            statement = (
+                insert(InboxUpdate)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
+                .returning(InboxUpdate.update_id)
             )
-            try:
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-                return False
-        return True
+            fresh = len((await session.execute(statement)).all())
+            await session.commit()
+        return fresh
+
+    async def record_update(self, update_id: int, payload: str) -> bool:
+        """Record one incoming update as pending; False if it was seen before."""
+        return await self.record_updates([(update_id, payload)]) == 1
 
     async def claim_pending(self, update_id: int, max_attempts: int = 3) -> bool:
-        """Take a pending update for a retry after a restart; False when done or out of tries."""
+        """Count one more attempt at a pending update; False when done or out of tries (an
+        update that crashed the bot that often is given up, so it cannot crash it forever)."""
         async with self.sessions() as session:
             result = await session.execute(
                 update(InboxUpdate)
                 .where(
                     InboxUpdate.update_id == update_id,
-                    InboxUpdate.status == "pending",
+                    InboxUpdate.status == InboxStatus.PENDING.value,
                     InboxUpdate.attempts < max_attempts,
                 )
                 .values(attempts=InboxUpdate.attempts + 1)
@@ -61,21 +86,22 @@ class Repository(Store):
             await session.commit()
             return bool(getattr(result, "rowcount", 0))
 
-    async def finish_update(self, update_id: int, status: str = "done") -> None:
+    async def finish_update(self, update_id: int, status: InboxStatus = InboxStatus.DONE) -> None:
         """Mark an update handled and erase its content."""
         await self._write(
             update(InboxUpdate)
             .where(InboxUpdate.update_id == update_id)
-            .values(status=status, payload=None, handled_at=utcnow())
+            .values(status=status.value, payload=None, handled_at=utcnow())
         )
 
-    async def pending_updates(self) -> list[tuple[int, str]]:
-        """Updates recorded but never handled (a crash happened), oldest first."""
+    async def pending_updates(self, limit: int = 100) -> list[tuple[int, str]]:
+        """Updates recorded but not yet handled, oldest first."""
         async with self.sessions() as session:
             rows = await session.execute(
                 select(InboxUpdate.update_id, InboxUpdate.payload)
-                .where(InboxUpdate.status == "pending")
+                .where(InboxUpdate.status == InboxStatus.PENDING.value)
                 .order_by(InboxUpdate.update_id)
+                .limit(limit)
             )
             return [(int(uid), payload or "{}") for uid, payload in rows.all()]
 
@@ -83,7 +109,8 @@ class Repository(Store):
         """Drop handled inbox rows older than the given age."""
         return await self._write(
             delete(InboxUpdate).where(
-                InboxUpdate.status != "pending", InboxUpdate.received_at < utcnow() - older_than
+                InboxUpdate.status != InboxStatus.PENDING.value,
+                InboxUpdate.received_at < utcnow() - older_than,
             )
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -19,8 +20,11 @@ from telegram.ext import (
 from bot.reload import ContentWatcher
 from bot.services import Services
 from bot.tg import handlers, handoff_handlers
-from bot.tg.durable import DurableApplication
+from bot.tg.intake import Dispatcher, Intake, Poller
 from bot.tg.outbox import OutboxSender
+
+PerevirApp = Application[Any, Any, Any, Any, Any, Any]
+"""The Application as Perevir builds it (default context types)."""
 
 COMMANDS = ("start", "language", "help", "privacy", "hotlines", "forget", "end")
 MEDIA = (
@@ -43,24 +47,27 @@ def file_url(base_url: str) -> str:
     return (root[: -len("/bot")] if root.endswith("/bot") else root) + "/file/bot"
 
 
-def build_application(token: str, base_url: str, services: Services) -> DurableApplication:
-    """The Application, talking to the Bot API at base_url (Telegram's or a local server)."""
+def build_application(token: str, base_url: str, services: Services) -> PerevirApp:
+    """The Application, talking to the Bot API at base_url (Telegram's or a local server).
+
+    It has no Updater: `start` polls with a `Poller` that confirms updates only after they are
+    committed to the inbox. The rate limiter only spaces calls out (max_retries=0): a 429 goes
+    back to the outbox, which delays that one chat.
+    """
     app = (
         Application.builder()
-        .application_class(DurableApplication)
         .token(token)
         .base_url(base_url)
         .base_file_url(file_url(base_url))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        .updater(None)
         .build()
     )
-    assert isinstance(app, DurableApplication)
-    app.repository = services.repository
     app.bot_data["services"] = services
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, handoff_handlers.route), group=-1)
     app.add_handler(
-        CallbackQueryHandler(handoff_handlers.counsellor_button, pattern=r"^(take|close):")
+        CallbackQueryHandler(handoff_handlers.counsellor_button, pattern=r"^(take|close|to):")
     )
     for name in COMMANDS:
         app.add_handler(CommandHandler(name, handlers.command(name), filters=private))
@@ -80,13 +87,13 @@ CONTENT_CHECK_SECONDS = 3.0
 RETENTION_CHECK_SECONDS = 3600.0
 
 
-def services_of(app: DurableApplication) -> Services:
+def services_of(app: PerevirApp) -> Services:
     """The services the application was built with."""
     svc: Services = app.bot_data["services"]
     return svc
 
 
-def schedule_retention(app: DurableApplication) -> None:
+def schedule_retention(app: PerevirApp) -> None:
     """Purge old records every hour: case messages after the retention, handled updates."""
 
     async def purge(_context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -99,7 +106,7 @@ def schedule_retention(app: DurableApplication) -> None:
     )
 
 
-def watch_content(app: DurableApplication, watcher: ContentWatcher) -> None:
+def watch_content(app: PerevirApp, watcher: ContentWatcher) -> None:
     """Check content/ for changes every few seconds while the bot runs."""
 
     async def tick(_context: object) -> None:
@@ -111,32 +118,40 @@ def watch_content(app: DurableApplication, watcher: ContentWatcher) -> None:
     )
 
 
-async def start(app: DurableApplication, poll_timeout: float = 10.0) -> None:
-    """Start the bot: initialise, replay what a crash left pending, then poll."""
+async def start(app: PerevirApp, poll_timeout: float = 10.0) -> None:
+    """Start the bot: the outbox sender, the inbox dispatcher (first what a crash left
+    pending), then polling."""
+    svc = services_of(app)
     await app.initialize()
-    await app.replay_pending()
     await app.start()
-    if services_of(app).handoff is not None:
-        sender = OutboxSender(app.bot, services_of(app).handoff.repo)  # type: ignore[union-attr]
-        app.bot_data["outbox"] = sender
-        sender.start()
+    assert svc.handoff is not None
+    sender = OutboxSender(app.bot, svc.handoff.repo, svc.handoff.delivery_failed)
+    dispatcher_box: list[Dispatcher] = []
+    intake = Intake(svc.repository, lambda: dispatcher_box[0].wake())
+    dispatcher = Dispatcher(app.bot, intake, lambda update: _handle(app, update))
+    dispatcher_box.append(dispatcher)
+    poller = Poller(app.bot, intake, int(poll_timeout), list(Update.ALL_TYPES))
+    app.bot_data.update(outbox=sender, dispatcher=dispatcher, poller=poller)
+    sender.start()
+    dispatcher.start()
     schedule_retention(app)
-    assert app.updater is not None
-    await app.updater.start_polling(
-        poll_interval=0.0,
-        timeout=int(poll_timeout),
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    poller.start()
 
 
-async def stop(app: DurableApplication) -> None:
-    """Stop polling and shut down cleanly."""
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
-    sender = app.bot_data.pop("outbox", None)
+async def _handle(app: PerevirApp, update: Update) -> None:
+    await app.process_update(update)
+    sender = app.bot_data.get("outbox")
     if sender is not None:
-        await sender.stop()
+        sender.wake()
+
+
+async def stop(app: PerevirApp) -> None:
+    """Stop polling, finish the update in hand, and shut down cleanly."""
+    for name in ("poller", "dispatcher", "outbox"):
+        part = app.bot_data.pop(name, None)
+        if part is not None:
+            await part.stop()
     if app.running:
         await app.stop()
     await app.shutdown()
@@ -147,3 +162,5 @@ def quiet_logs() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").setLevel(logging.INFO)
+    # The outbox logs each 429 itself; the rate limiter would add a traceback per 429.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)

@@ -9,11 +9,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.db.models import Relay
 from bot.domain.advert import find_link
 from bot.domain.dialogue import Dialogue, Outcome
+from bot.domain.dialogue_types import Reply
 from bot.risk.fetch import FetchError, fetch_page
-from bot.services import Services
-from bot.tg.render import send_replies
+from bot.services import STORAGE_ERRORS, Services
+from bot.tg.render import reply_items, send_directly
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,32 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return svc
 
 
+async def deliver(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    replies: list[Reply],
+    key: str,
+    *,
+    owner: str | None = None,
+    relay: Relay = Relay.REPLY,
+) -> None:
+    """Write replies to the outbox, which sends them in order; `key` (from the update) makes
+    a replayed update enqueue nothing twice. With storage down they are sent directly."""
+    if not replies:
+        return
+    svc = services(context)
+    assert svc.handoff is not None
+    try:
+        await svc.handoff.repo.enqueue(reply_items(chat_id, replies, key, owner=owner, relay=relay))
+    except STORAGE_ERRORS as exc:
+        log.warning("outbox unavailable (%s); replying directly", type(exc).__name__)
+        await send_directly(context.bot, chat_id, replies)
+        return
+    sender = context.application.bot_data.get("outbox")
+    if sender is not None:
+        sender.wake()
+
+
 async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: Decide) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -36,8 +64,7 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
     language, state = await svc.user_state(key)
     outcome = decide(svc.brain.dialogue, language, state, svc)
     follow_up = await svc.store(key, outcome, language, chat.id)
-    sent = await send_replies(context.bot, chat.id, outcome.replies + follow_up)
-    await svc.remember_sent(key, sent)
+    await deliver(context, chat.id, outcome.replies + follow_up, f"r{update.update_id}", owner=key)
 
 
 def command(name: str) -> Handler:
@@ -120,6 +147,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         language = await svc.language(svc.pseudonym(update.effective_user.id))
     reply = svc.brain.dialogue.error(language or "uk", "errors.internal")
     try:
-        await send_replies(context.bot, update.effective_chat.id, [reply])
+        await deliver(context, update.effective_chat.id, [reply], f"e{update.update_id}")
     except Exception as exc:  # the error path must never raise
         log.error("could not send the error reply: %s", type(exc).__name__)

@@ -5,26 +5,23 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import TelegramError
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.db.models import Relay
 from bot.domain.cases import CaseOutcome, Status, is_emergency
-from bot.handoff import Handoff, Incoming
+from bot.domain.dialogue_types import Reply
+from bot.handoff import Handoff, Incoming, StaffReply, staff_language
 from bot.services import Services
-from bot.tg.handlers import services
-from bot.tg.render import send_replies
+from bot.tg.handlers import deliver, services
 
 log = logging.getLogger(__name__)
 MEMBERSHIP_TTL = 300.0
-USER_COMMANDS_DURING_CASE = ("/end", "/forget")
+CASE_HELP_COMMANDS = ("/start", "/help")
+"""Answered with what is going on in the case; other commands go to the bot's own handlers."""
 MEMBERS = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-
-
-def ui_language(telegram_code: str | None) -> str:
-    """The bot's language for someone with no saved choice (counsellors): English or Ukrainian."""
-    return "en" if (telegram_code or "").startswith("en") else "uk"
 
 
 def message_kind(message: Message) -> str:
@@ -74,8 +71,12 @@ async def is_counsellor(context: ContextTypes.DEFAULT_TYPE, svc: Services, user_
     try:
         member = await context.bot.get_chat_member(handoff.group_chat_id, user_id)
         allowed = member.status in MEMBERS
-    except TelegramError:
-        allowed = False
+    except (BadRequest, Forbidden):
+        allowed = False  # Telegram's definite answer: not in the group
+    except TelegramError as exc:
+        # 5xx, timeouts, 429: no answer, so no refusal is remembered either
+        log.warning("membership check failed (%s)", type(exc).__name__)
+        return False
     cache[user_id] = (time.monotonic(), allowed)
     return allowed
 
@@ -102,20 +103,40 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await is_counsellor(context, svc, user.id):
         await _counsellor_message(update, context, handoff, message, edited)
         raise ApplicationHandlerStop
-    record = await handoff.repo.open_for_user(svc.pseudonym(user.id))
+    key = svc.pseudonym(user.id)
+    record = await handoff.repo.open_for_user(key)
     if record is None or record.status not in (Status.WAITING.value, Status.ASSIGNED.value):
         return
     text = message.text or ""
-    if text.split(maxsplit=1)[:1] and text.split()[0] in USER_COMMANDS_DURING_CASE:
-        return
+    if text.startswith("/") and not edited:
+        command = text.split(maxsplit=1)[0].split("@", 1)[0]
+        if command in CASE_HELP_COMMANDS:
+            lang = await svc.language(key) or record.language
+            replies = await handoff.during_case(key, lang)
+            if replies:
+                await deliver(context, chat.id, replies, f"r{update.update_id}", owner=key)
+                raise ApplicationHandlerStop
+        return  # /end, /forget, /language...: the bot's own handlers answer
     await handoff.relay_from_user(record, update.update_id, incoming(message, edited))
-    _wake_outbox(context)
     if record.status == Status.WAITING.value and is_emergency(
         message.text or message.caption or ""
     ):
         outcome = svc.brain.dialogue.emergency(record.language)
-        await send_replies(context.bot, chat.id, outcome.replies[:1])
+        await deliver(context, chat.id, outcome.replies[:1], f"r{update.update_id}", owner=key)
+    _wake_outbox(context)
     raise ApplicationHandlerStop
+
+
+async def _staff_reply(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: StaffReply | str | None, key: str
+) -> None:
+    if not reply:
+        return
+    if isinstance(reply, str):
+        reply = StaffReply(reply)
+    await deliver(
+        context, chat_id, [Reply(reply.text, reply.buttons)], key, relay=Relay.STAFF_REPLY
+    )
 
 
 async def _counsellor_message(
@@ -127,60 +148,59 @@ async def _counsellor_message(
 ) -> None:
     user = update.effective_user
     assert user is not None
+    lang = staff_language(user.language_code)
+    known = await handoff.repo.counsellor(user.id)
+    if known is None or not known.reachable or known.language != lang:
+        await handoff.repo.counsellor_seen(user.id, lang)
     text = message.text or ""
-    lang = ui_language(user.language_code)
     command, _, arg = text.partition(" ")
-    reply: str | None
-    keyboard = None
-    if command == "/cases":
+    command = command.split("@", 1)[0]
+    reply: StaffReply | str | None
+    if edited or not command.startswith("/"):
+        reply = await handoff.relay_from_counsellor(
+            user.id, update.update_id, incoming(message, edited), lang
+        )
+    elif command == "/cases":
         reply = await handoff.list_cases(user.id, lang)
     elif command == "/case":
-        reply = await handoff.select(user.id, arg.strip())
+        reply = await handoff.select(user.id, arg.strip(), lang)
     elif command == "/transfer":
-        reply = await handoff.transfer(user.id, arg.strip())
+        reply = await handoff.transfer(user.id, arg.strip(), lang)
     elif command == "/close":
-        reply, buttons = await handoff.close_prompt(user.id, arg.strip())
-        if buttons:
-            keyboard = InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b.label, callback_data=b.action)] for b in buttons]
-            )
-    elif command in ("/start", "/help"):
+        reply = await handoff.close_prompt(user.id, arg.strip(), lang)
+    else:  # /start, /help and anything else: their requests
         reply = await handoff.list_cases(user.id, lang)
-    else:
-        reply = await handoff.relay_from_counsellor(
-            user.id, update.update_id, incoming(message, edited)
-        )
-        _wake_outbox(context)
-    if reply:
-        await context.bot.send_message(
-            message.chat_id, reply, parse_mode=ParseMode.HTML, reply_markup=keyboard
-        )
+    await _staff_reply(context, message.chat_id, reply, f"s{update.update_id}")
+    _wake_outbox(context)
 
 
 async def counsellor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """ "Take" in the group, and the outcome buttons of /close."""
+    """ "Take" in the group, the outcome buttons of /close, and "which request?"."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     svc = services(context)
     handoff = svc.handoff
+    lang = staff_language(user.language_code)
     if handoff is None or not await is_counsellor(context, svc, user.id):
         log.warning("refused a counsellor action from someone who is not a counsellor")
-        await query.answer(
-            svc.brain.dialogue.text(ui_language(user.language_code), "counsellor.not_allowed"),
-            show_alert=True,
-        )
+        await query.answer(svc.brain.dialogue.text(lang, "counsellor.not_allowed"), show_alert=True)
         return
     verb, _, rest = (query.data or "").partition(":")
+    first, _, second = rest.partition(":")
+    chat_id = query.message.chat.id if query.message is not None else user.id
     if verb == "take" and rest.isdigit():
-        answer = await handoff.take(int(rest), user.id)
+        answer = await handoff.take(int(rest), user.id, lang)
         await query.answer(answer, show_alert=True)
-    elif verb == "close":
-        case_id, _, outcome = rest.partition(":")
-        if case_id.isdigit() and outcome in {o.value for o in CaseOutcome}:
-            answer = await handoff.close(user.id, int(case_id), CaseOutcome(outcome))
-            await query.answer()
-            if query.message is not None:
-                await context.bot.send_message(query.message.chat.id, answer)
+    elif verb == "close" and first.isdigit() and second in {o.value for o in CaseOutcome}:
+        await query.answer()
+        done = await handoff.close(user.id, int(first), CaseOutcome(second), lang)
+        await _staff_reply(context, chat_id, done, f"b{update.update_id}")
+    elif verb == "to" and first.isdigit() and second.isdigit():
+        await query.answer()
+        sent = await handoff.send_to(user.id, int(first), int(second), lang)
+        await _staff_reply(context, chat_id, sent, f"b{update.update_id}")
+    else:
+        await query.answer()
     _wake_outbox(context)

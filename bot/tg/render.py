@@ -1,18 +1,18 @@
-"""Turns the engine's replies into Telegram messages."""
+"""Turns the engine's replies into outbox items (and, when storage is down, direct sends)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import TelegramError
 
-from bot.domain.dialogue_types import Reply
+from bot.db.models import Relay
+from bot.domain.dialogue_types import Button, Reply
 
 log = logging.getLogger(__name__)
-SEND_ATTEMPTS = 4
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -27,44 +27,58 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
-    """Send one reply; wait out 429s and retry 5xx/timeouts with backoff; None if impossible."""
-    delay = 0.5
-    for attempt in range(1, SEND_ATTEMPTS + 1):
+def keyboard_json(
+    rows: tuple[tuple[Button, ...], ...] | list[tuple[Button, ...]],
+) -> dict[str, Any]:
+    """An inline keyboard in the Bot API's JSON shape, for outbox items."""
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.action} for b in row] for row in rows
+        ]
+    }
+
+
+def reply_items(
+    chat_id: int,
+    replies: list[Reply],
+    key: str,
+    *,
+    owner: str | None = None,
+    relay: Relay = Relay.REPLY,
+) -> list[dict[str, Any]]:
+    """Outbox items for replies to one chat; `key` makes them idempotent (e.g. the update id)."""
+    items = []
+    for n, reply in enumerate(replies):
+        params: dict[str, Any] = {
+            "text": reply.text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+        if reply.buttons:
+            params["reply_markup"] = keyboard_json(reply.buttons)
+        items.append(
+            {
+                "dedupe_key": f"{key}:{n}",
+                "chat_id": chat_id,
+                "method": "sendMessage",
+                "relay": relay,
+                "owner": owner,
+                "params": params,
+            }
+        )
+    return items
+
+
+async def send_directly(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+    """Send replies without the outbox (storage is down): one try each, failures logged."""
+    for reply in replies:
         try:
-            return await bot.send_message(
+            await bot.send_message(
                 chat_id,
                 reply.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply),
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await asyncio.sleep(min(seconds, 60.0))
-        except Forbidden:
-            log.info("reply not delivered: the user blocked the bot")
-            return None
-        except BadRequest as exc:
-            log.error("reply refused by Telegram: %s", exc.message)
-            return None
-        except (TimedOut, NetworkError) as exc:
-            if attempt == SEND_ATTEMPTS:
-                log.warning(
-                    "reply not delivered after %d attempts: %s", attempt, type(exc).__name__
-                )
-                raise
-            await asyncio.sleep(delay)
-            delay *= 2
-    return None
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> list[int]:
-    """Send replies in order; returns the ids of the messages sent."""
-    sent = []
-    for reply in replies:
-        message = await send_reply(bot, chat_id, reply)
-        if message is not None:
-            sent.append(message.message_id)
-    return sent
+        except TelegramError as exc:
+            log.warning("reply not delivered: %s", type(exc).__name__)

@@ -1,0 +1,181 @@
+"""Durable intake: an update is committed to the inbox before Telegram is told it arrived, and
+handling reads from the inbox, so a crash at any moment loses nothing.
+
+Telegram forgets an update once a later `getUpdates` asks for an offset past it (or, with a
+webhook, once the POST is answered 200). `Intake.receive` is the one place that commits; the
+poller moves the offset only after it returns, and a webhook would answer only after it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from bot.db.models import InboxStatus
+from bot.db.repository import Repository
+from bot.tg.background import BackgroundLoop
+
+log = logging.getLogger(__name__)
+STORAGE_ERRORS = (SQLAlchemyError, OSError)
+MAX_ATTEMPTS = 3
+"""An update that was being handled when the bot died this many times is given up."""
+
+Handle = Callable[[Update], Awaitable[None]]
+
+
+class Intake:
+    """Receives updates from Telegram (polling or webhook) and commits them to the inbox."""
+
+    def __init__(self, repository: Repository, on_recorded: Callable[[], None]) -> None:
+        self.repository = repository
+        self._on_recorded = on_recorded
+        self.unrecorded: asyncio.Queue[Update] = asyncio.Queue()
+
+    async def receive(self, updates: list[Update]) -> None:
+        """Commit the updates; return only when Telegram may forget them.
+
+        With the database down they cannot be made durable: they are handed to the
+        dispatcher in memory (logged), so people still get an answer.
+        """
+        if not updates:
+            return
+        try:
+            await self.repository.record_updates([(u.update_id, u.to_json()) for u in updates])
+        except STORAGE_ERRORS as exc:
+            log.warning(
+                "inbox unavailable (%s): %d updates handled without a record",
+                type(exc).__name__,
+                len(updates),
+            )
+            for update in updates:
+                self.unrecorded.put_nowait(update)
+        self._on_recorded()
+
+
+class Poller:
+    """Long polling that confirms a batch only after the intake has committed it."""
+
+    def __init__(self, bot: Bot, intake: Intake, timeout: int, allowed_updates: list[str]) -> None:
+        self.bot = bot
+        self.intake = intake
+        self.timeout = timeout
+        self.allowed_updates = allowed_updates
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Poll in the background."""
+        self._task = asyncio.create_task(self._run(), name="poller")
+
+    async def stop(self) -> None:
+        """Stop polling; what was received and not committed is delivered again next time."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        offset: int | None = None  # after a restart Telegram resends what was not confirmed
+        backoff = 0.5
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=self.timeout,
+                    allowed_updates=self.allowed_updates,
+                    read_timeout=self.timeout + 10,
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (InvalidToken, Conflict) as exc:
+                log.error("polling stopped: %s", type(exc).__name__)
+                raise
+            except (NetworkError, TelegramError) as exc:
+                log.warning(
+                    "getUpdates failed (%s); retrying in %.1f s", type(exc).__name__, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 0.5
+            if not updates:
+                continue
+            await self.intake.receive(list(updates))
+            offset = max(u.update_id for u in updates) + 1
+
+
+class Dispatcher(BackgroundLoop):
+    """Handles what the inbox holds, oldest first, each update once; marks it handled after."""
+
+    name = "dispatcher"
+
+    def __init__(self, bot: Bot, intake: Intake, handle: Handle) -> None:
+        super().__init__()
+        self.bot = bot
+        self.intake = intake
+        self.repository = intake.repository
+        self._handle = handle
+        self.handled = 0
+
+    async def _run(self) -> None:
+        while not self.stopping:
+            self._wake.clear()
+            try:
+                done = await self.drain()
+            except STORAGE_ERRORS as exc:
+                log.warning("inbox unavailable (%s)", type(exc).__name__)
+                done = 0
+            while not self.intake.unrecorded.empty() and not self.stopping:
+                await self._safely(self.intake.unrecorded.get_nowait())
+                done += 1
+            if not done:
+                await self._sleep(1.0)
+
+    async def drain(self) -> int:
+        """Handle every pending update in the inbox; returns how many were handled."""
+        handled = 0
+        while batch := await self.repository.pending_updates():
+            for update_id, payload in batch:
+                if self.stopping:
+                    return handled
+                if not await self.repository.claim_pending(update_id, MAX_ATTEMPTS):
+                    log.error("an update was given up after %d attempts", MAX_ATTEMPTS)
+                    await self.repository.finish_update(update_id, InboxStatus.FAILED)
+                    continue
+                update = _decode(payload, self.bot)
+                if update is None:
+                    await self.repository.finish_update(update_id, InboxStatus.FAILED)
+                    continue
+                await self._safely(update)
+                await self.repository.finish_update(update_id)
+                handled += 1
+        return handled
+
+    async def _safely(self, update: Update) -> None:
+        try:
+            await self._handle(update)
+        except Exception as exc:  # a handler's failure must not stop the intake
+            log.error("update handling failed: %s", type(exc).__name__)
+        self.handled += 1
+
+
+def _decode(payload: str, bot: Bot) -> Update | None:
+    try:
+        data: dict[str, Any] = json.loads(payload)
+        return Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError) as exc:
+        log.error("a stored update could not be read (%s)", type(exc).__name__)
+        return None
+
+
+def _seconds(value: Any) -> float:
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
