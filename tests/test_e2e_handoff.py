@@ -74,10 +74,12 @@ async def _nothing_new(server: BotApiServer, services: Services, chat: int) -> N
 
 async def _counsellors_start(server: BotApiServer, *counsellors: int) -> None:
     """Counsellors open their private chat with the bot (needed before they can take)."""
-    for counsellor in counsellors or (OLHA, TARAS):
+    counsellors = counsellors or (OLHA, TARAS)
+    seen = {c: len(server.messages(c)) for c in counsellors}
+    for counsellor in counsellors:
         server.send_command(counsellor, "/start")
-    for counsellor in counsellors or (OLHA, TARAS):
-        await _until(server, counsellor, "open requests")
+    for counsellor in counsellors:
+        await server.wait_for(lambda c=counsellor: len(server.messages(c)) > seen[c])
 
 
 async def _request_and_queue(server: BotApiServer, person: int = PERSON) -> dict:
@@ -372,5 +374,239 @@ async def test_without_a_list_members_of_the_group_are_the_counsellors(
             joined = await _until(server, PERSON, "has joined")
             assert "A counsellor has joined" in joined["text"]  # no display name configured
             assert server.calls("getChatMember")
+    finally:
+        await svc.repository.close()
+
+
+# ---- delivery: the right person, permanent failures told, one chat's trouble its own ----
+def _said(server: BotApiServer, chat: int, needle: str) -> int:
+    return sum(needle in t for t in _texts(server, chat))
+
+
+async def test_after_a_transfer_replies_reach_the_person_of_the_message_replied_to(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _counsellors_start(server)
+        await _taken(server, PERSON, OLHA, started=True)
+        await _taken(server, PERSON2, OLHA, started=True)
+        server.send_text(PERSON, "A: first from Maria")
+        server.send_text(PERSON2, "B: first from Ivan")
+        from_b = await _until(server, OLHA, "B: first from Ivan")
+        await _until(server, OLHA, "A: first from Maria")
+        cases = await services.handoff.repo.assigned_to(OLHA)  # type: ignore[union-attr]
+        tag_a = next(c.tag for c in cases if c.user_chat_id == PERSON)
+        server.send_command(OLHA, "/transfer", tag_a)
+        await _until(server, OLHA, f"#{tag_a} is back in the queue")
+        card = server.messages(GROUP)[-1]
+        server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+        await _until(server, PERSON, "Counsellor Taras has joined")
+        server.send_text(PERSON, "A: second, for Taras")
+        to_taras = await _until(server, TARAS, "A: second, for Taras")
+        # Taras's and Olha's chats have their own message ids; each reply finds its own case.
+        server.send_text(TARAS, "Taras to Maria", reply_to=to_taras["message_id"])
+        server.send_text(OLHA, "Olha to Ivan", reply_to=from_b["message_id"])
+        await _until(server, PERSON, "Taras to Maria")
+        await _until(server, PERSON2, "Olha to Ivan")
+        await settled(server, services)
+    assert _said(server, PERSON, "Olha to Ivan") == 0
+    assert _said(server, PERSON2, "Taras to Maria") == 0
+
+
+async def test_with_three_cases_replies_to_relays_and_briefs_go_to_their_own_case(
+    server: BotApiServer, services: Services
+) -> None:
+    people = (PERSON, PERSON2, PERSON3)
+    async with running_bot(server, services):
+        await _counsellors_start(server, OLHA)
+        for person in people:
+            await _taken(server, person, OLHA, started=True)
+        briefs = [m for m in server.messages(OLHA) if "You took request" in m["text"]]
+        for n, person in enumerate(people):
+            server.send_text(person, f"hello from person {n}")
+        relayed = [await _until(server, OLHA, f"hello from person {n}") for n in range(3)]
+        for n in range(3):
+            server.send_text(OLHA, f"reply {n} to a relay", reply_to=relayed[n]["message_id"])
+            server.send_text(OLHA, f"reply {n} to a brief", reply_to=briefs[n]["message_id"])
+        for n, person in enumerate(people):
+            await _until(server, person, f"reply {n} to a relay")
+            await _until(server, person, f"reply {n} to a brief")
+        await settled(server, services)
+    for n, person in enumerate(people):
+        wrong = [t for t in _texts(server, person) if "reply" in t and f"reply {n} " not in t]
+        assert wrong == []
+
+
+async def test_a_plain_message_with_two_open_cases_asks_which_case_and_never_guesses(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _counsellors_start(server, OLHA)
+        await _taken(server, PERSON, OLHA, started=True)
+        await _taken(server, PERSON2, OLHA, started=True)
+        await settled(server, services)
+        server.send_text(OLHA, "which of you is in Lodz?")
+        question = await _until(server, OLHA, "Which one is this message for?")
+        await _nothing_new(server, services, PERSON2)
+        assert _said(server, PERSON, "Lodz") == 0
+        cases = await services.handoff.repo.assigned_to(OLHA)  # type: ignore[union-attr]
+        ivan = next(c for c in cases if c.user_chat_id == PERSON2)
+        choice = next(b for b in buttons(question) if b.startswith(f"to:{ivan.id}:"))
+        server.press_button(OLHA, question["message_id"], choice)
+        await _until(server, PERSON2, "which of you is in Lodz?")
+        await _until(server, OLHA, f"Sent to #{ivan.tag}")
+        await settled(server, services)
+    assert _said(server, PERSON, "Lodz") == 0
+
+
+async def test_a_person_who_blocked_the_bot_is_told_to_the_counsellor_and_shown_in_cases(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.block(PERSON)
+        server.send_text(OLHA, "are you still there?")
+        await _until(server, OLHA, "has blocked the bot")
+        server.send_text(OLHA, "hello?")
+        await server.wait_for(lambda: _said(server, OLHA, "has blocked the bot") == 2)
+        server.send_command(OLHA, "/cases")
+        listing = await _until(server, OLHA, "Your open requests")
+        assert "blocked the bot" in listing["text"]
+
+
+async def test_a_counsellor_without_a_private_chat_cannot_take_and_is_told_how_to_fix_it(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        card = await _request_and_queue(server)
+        server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+        await server.wait_for(
+            lambda: any(
+                "Open a private chat with the bot" in c.params.get("text", "")
+                for c in server.calls("answerCallbackQuery")
+            )
+        )
+        await _nothing_new(server, services, PERSON)
+        assert _said(server, PERSON, "has joined") == 0
+        await _counsellors_start(server, TARAS)
+        server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+        await _until(server, PERSON, "Counsellor Taras has joined")
+
+
+async def test_messages_for_a_counsellor_who_blocked_the_bot_arrive_once_they_start_it(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.block(OLHA)
+        server.send_text(PERSON, "are you reading this?")
+        await server.wait_for(
+            lambda: any(
+                c.error is not None and c.params.get("chat_id") == OLHA
+                for c in server.calls("sendMessage")
+            )
+        )
+        server.unblock(OLHA)
+        server.send_command(OLHA, "/start")
+        await _until(server, OLHA, "are you reading this?")
+        await settled(server, services)
+        assert _said(server, OLHA, "are you reading this?") == 1
+
+
+async def test_a_message_telegram_refuses_is_reported_to_the_counsellor(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        await settled(server, services)
+        server.fail_next("copyMessage", code=400, description="Bad Request: message is too long")
+        server.send_text(OLHA, "a message Telegram will refuse")
+        await _until(server, OLHA, "Telegram refused to deliver one of your messages")
+        assert server.calls("copyMessage")[-1].error is not None
+
+
+async def test_a_waiting_request_ended_by_the_person_loses_its_take_button(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _counsellors_start(server)
+        card = await _request_and_queue(server)
+        server.send_command(PERSON, "/end")
+        await _until(server, PERSON, "Was the counsellor's help useful?")
+        ended = await server.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in server.messages(GROUP)
+                    if m["message_id"] == card["message_id"] and "ended by the person" in m["text"]
+                ),
+                None,
+            )
+        )
+        assert buttons(ended) == []
+
+
+async def test_help_during_a_case_is_answered_by_the_bot_and_not_relayed(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        await settled(server, services)
+        server.send_command(PERSON, "/help")
+        reply = await _until(server, PERSON, "You are talking with a counsellor")
+        assert "end" in buttons(reply)
+        server.send_command(PERSON, "/start")
+        await server.wait_for(lambda: _said(server, PERSON, "You are talking with") == 2)
+        await settled(server, services)
+        assert _said(server, OLHA, "/help") == 0 and _said(server, OLHA, "/start") == 0
+
+
+async def test_counsellor_texts_are_in_the_counsellors_own_language(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server, PERSON, MYKOLA)  # the person writes English, Mykola reads Ukrainian
+        brief = await _until(server, MYKOLA, "Ви взяли")
+        assert "You took" not in brief["text"]
+        server.send_text(PERSON, "hello")
+        relayed = await _until(server, MYKOLA, "hello")
+        server.send_command(MYKOLA, "/case", "NOPE")
+        await _until(server, MYKOLA, "Яке звернення?")
+        server.send_command(PERSON, "/end")
+        await _until(server, MYKOLA, "Людина завершила розмову")
+        assert relayed
+
+
+async def test_a_429_in_one_chat_does_not_delay_the_other_chats(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        await choose_english(server, PERSON2)
+        await settled(server, services)
+        server.fail_next("sendMessage", code=429, retry_after=4, chat_id=OLHA)
+        server.send_text(PERSON, "to Olha, who is rate limited")
+        await server.wait_for(lambda: any(c.error is not None for c in server.calls("sendMessage")))
+        server.send_text(PERSON2, "can I work in Poland without a visa")
+        await server.wait_for_message(PERSON2)
+        assert _said(server, OLHA, "rate limited") == 0  # still waiting out its retry_after
+        await _until(server, OLHA, "to Olha, who is rate limited", timeout=15)
+
+
+async def test_a_failed_membership_check_is_not_remembered_as_a_refusal(
+    server: BotApiServer, brain: Brain, tmp_path: Path, database_url: str
+) -> None:
+    svc = make_services(
+        brain, tmp_path / "members", database_url, PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP)
+    )
+    try:
+        async with running_bot(server, svc):
+            card = await _request_and_queue(server)
+            server.fail_next("getChatMember", code=502)
+            server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+            await server.wait_for(lambda: any(c.error for c in server.calls("getChatMember")))
+            await _counsellors_start(server, TARAS)  # asked again: a member after all
+            server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+            await _until(server, PERSON, "A counsellor has joined")
     finally:
         await svc.repository.close()
