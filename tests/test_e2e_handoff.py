@@ -352,30 +352,34 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         assert "Dubai" in brief["text"]
 
 
-async def test_without_a_list_members_of_the_group_are_the_counsellors(
-    server: BotApiServer, brain: Brain, tmp_path: Path, database_url: str
-) -> None:
+@pytest.fixture
+async def members_mode(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
+    """No list of counsellors: members of the counsellors' group are the counsellors."""
     svc = make_services(
         brain, tmp_path / "members", database_url, PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP)
     )
-    try:
-        async with running_bot(server, svc):
-            await _counsellors_start(server, TARAS)
-            card = await _request_and_queue(server)
-            take = buttons(card)[0]
-            server.press_button(STRANGER, card["message_id"], take, chat_id=GROUP)  # has left
-            await server.wait_for(
-                lambda: any(
-                    "Only registered counsellors" in c.params.get("text", "")
-                    for c in server.calls("answerCallbackQuery")
-                )
+    yield svc
+    await svc.repository.close()
+
+
+async def test_without_a_list_members_of_the_group_are_the_counsellors(
+    server: BotApiServer, members_mode: Services
+) -> None:
+    async with running_bot(server, members_mode):
+        await _counsellors_start(server, TARAS)
+        card = await _request_and_queue(server)
+        take = buttons(card)[0]
+        server.press_button(STRANGER, card["message_id"], take, chat_id=GROUP)  # has left
+        await server.wait_for(
+            lambda: any(
+                "Only registered counsellors" in c.params.get("text", "")
+                for c in server.calls("answerCallbackQuery")
             )
-            server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)  # a member
-            joined = await _until(server, PERSON, "has joined")
-            assert "A counsellor has joined" in joined["text"]  # no display name configured
-            assert server.calls("getChatMember")
-    finally:
-        await svc.repository.close()
+        )
+        server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)  # a member
+        joined = await _until(server, PERSON, "has joined")
+        assert "A counsellor has joined" in joined["text"]  # no display name configured
+        assert server.calls("getChatMember")
 
 
 # ---- delivery: the right person, permanent failures told, one chat's trouble its own ----
@@ -594,19 +598,13 @@ async def test_a_429_in_one_chat_does_not_delay_the_other_chats(
 
 
 async def test_a_failed_membership_check_is_not_remembered_as_a_refusal(
-    server: BotApiServer, brain: Brain, tmp_path: Path, database_url: str
+    server: BotApiServer, members_mode: Services
 ) -> None:
-    svc = make_services(
-        brain, tmp_path / "members", database_url, PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP)
-    )
-    try:
-        async with running_bot(server, svc):
-            card = await _request_and_queue(server)
-            server.fail_next("getChatMember", code=502)
-            server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
-            await server.wait_for(lambda: any(c.error for c in server.calls("getChatMember")))
-            await _counsellors_start(server, TARAS)  # asked again: a member after all
-            server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
-            await _until(server, PERSON, "A counsellor has joined")
-    finally:
-        await svc.repository.close()
+    async with running_bot(server, members_mode):
+        card = await _request_and_queue(server)
+        server.fail_next("getChatMember", code=502)
+        server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+        await server.wait_for(lambda: any(c.error for c in server.calls("getChatMember")))
+        await _counsellors_start(server, TARAS)  # asked again: a member after all
+        server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
+        await _until(server, PERSON, "A counsellor has joined")
