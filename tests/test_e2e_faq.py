@@ -181,3 +181,13 @@ async def test_a_user_who_blocked_the_bot_does_not_break_it(
         server.unblock(USER)
         server.send_command(USER, "/hotlines")
         await server.wait_for_message(USER, contains="527")
+
+
+async def test_an_emergency_with_a_link_gets_the_emergency_numbers_not_a_link_check(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await choose_english(server, USER)
+        server.send_text(USER, "they won't let me leave, help http://127.0.0.1/job")
+        [reply] = await server.wait_for_message(USER)
+        assert "emergency" in reply["text"].lower() and "112" in reply["text"]

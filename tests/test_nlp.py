@@ -56,3 +56,8 @@ def test_language_identification_accuracy_on_short_messages() -> None:
     correct, total, mistakes = evaluate_langid(DATA_DIR / "langid.yaml")
     assert total >= 100
     assert correct / total >= LANGID_MIN_ACCURACY, mistakes
+
+
+def test_a_rare_script_such_as_tangut_does_not_crash_the_lemmatizer(lemmatizer: Lemmatizer) -> None:
+    for lang in ("uk", "ru", "en"):
+        assert lemmatizer.lemmas(lang, "робота в Польщі 𗀀 паспорт") != []

@@ -62,7 +62,10 @@ class Lemmatizer:
 
             @lru_cache(maxsize=self._cache_size)
             def _lemma(word: str) -> str:
-                doc = lemmatizer(make_doc(word))
+                try:
+                    doc = lemmatizer(make_doc(word))
+                except (ValueError, KeyError):  # pymorphy3 fails on some rare scripts (Tangut)
+                    return word
                 if len(doc) != 1:
                     return word
                 return doc[0].lemma_.lower() or word

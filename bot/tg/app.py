@@ -161,6 +161,9 @@ def quiet_logs() -> None:
     """Keep tokens and user data out of logs: httpx logs URLs (with the token)."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # At DEBUG these log every statement with its parameters (texts, raw updates).
+    for name in ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").setLevel(logging.INFO)
     # The outbox logs each 429 itself; the rate limiter would add a traceback per 429.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)

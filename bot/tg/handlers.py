@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.db.models import Relay
 from bot.domain.advert import find_link
+from bot.domain.cases import is_emergency
 from bot.domain.dialogue import Dialogue, Outcome
 from bot.domain.dialogue_types import Reply
 from bot.risk.fetch import FetchError, fetch_page
@@ -91,7 +92,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     text = (message.text or "") if message else ""
     forwarded = message is not None and message.forward_origin is not None
-    link = find_link(text)
+    link = None if is_emergency(text) else find_link(text)  # danger is answered first
     if link is not None:
         await _check_link(update, context, link)
         return
