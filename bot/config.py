@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     models_dir: Path = Field(default=PROJECT_ROOT / "models", alias="PEREVIR_MODELS_DIR")
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="PEREVIR_DATA_DIR")
     pseudonym_key: SecretStr | None = Field(default=None, alias="PEREVIR_PSEUDONYM_KEY")
+    pseudonym_key_file: Path | None = Field(default=None, alias="PEREVIR_PSEUDONYM_KEY_FILE")
     counsellor_chat_id: int | None = Field(default=None, alias="PEREVIR_COUNSELLOR_CHAT_ID")
     counsellors: str = Field(default="", alias="PEREVIR_COUNSELLORS")
     retention_days: int = Field(default=30, ge=1, le=3650, alias="PEREVIR_RETENTION_DAYS")
@@ -43,6 +45,14 @@ class Settings(BaseSettings):
         head, _, tail = token.partition(":")
         if not head.isdigit() or len(tail) < 20:
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
+        return value
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        check_key(value.get_secret_value())
         return value
 
     @field_validator("telegram_api_url")
@@ -104,15 +114,38 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(f"{alias or field}: {message}") from None
 
 
+MIN_KEY_CHARACTERS = 32
+MIN_DISTINCT_CHARACTERS = 12
+
+
+def check_key(key: str) -> None:
+    """Refuse a pseudonym key that is short or plainly not random (ValueError says why)."""
+    if len(key) < MIN_KEY_CHARACTERS:
+        raise ValueError(
+            f"must be at least {MIN_KEY_CHARACTERS} random characters "
+            "(e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if len(set(key)) < MIN_DISTINCT_CHARACTERS:
+        raise ValueError("does not look random: use secrets.token_hex(32)")
+
+
 def ensure_pseudonym_key(settings: Settings) -> bytes:
-    """Return the pseudonym key, generating and storing one in the data folder on first run."""
-    if settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value():
+    """Return the pseudonym key: from the setting, from its file (PEREVIR_PSEUDONYM_KEY_FILE, or
+    pseudonym.key in the data folder), generating the file (mode 600) on first run. A key file
+    that is empty or weak is refused (SettingsError), never used."""
+    if settings.pseudonym_key is not None:
         return settings.pseudonym_key.get_secret_value().encode()
-    path = settings.data_dir / "pseudonym.key"
+    path = settings.pseudonym_key_file or settings.data_dir / "pseudonym.key"
     if path.exists():
-        return path.read_text(encoding="utf-8").strip().encode()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key = path.read_text(encoding="utf-8").strip()
+        try:
+            check_key(key)
+        except ValueError as exc:
+            raise SettingsError(f"the pseudonym key in {path}: {exc}") from None
+        return key.encode()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
     return key.encode()

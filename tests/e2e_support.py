@@ -16,6 +16,8 @@ from bot.tg.app import PerevirApp, build_application, start, stop
 from tests.support.bot_api import BotApiServer
 
 TOKEN = "123456:TEST-token-for-the-local-server-only"
+TEST_KEY = "3f9c1a7e5b2d8046c1e9a3b7d5f20864ae1c"
+"""A pseudonym key for tests only (the bot refuses short or repetitive keys)."""
 
 
 def make_services(
@@ -25,7 +27,7 @@ def make_services(
     settings = load_settings(
         PEREVIR_DATA_DIR=str(data_dir),
         PEREVIR_DATABASE_URL=database_url or f"sqlite:///{data_dir / 'bot.db'}",
-        PEREVIR_PSEUDONYM_KEY="test-key-" + "x" * 24,
+        PEREVIR_PSEUDONYM_KEY=TEST_KEY,
         **extra,
     )
     return open_services(settings, brain)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -37,7 +38,9 @@ def _ensure_sqlite_folder(url: str) -> None:
     parsed = make_url(url)
     database = parsed.database
     if parsed.drivername.startswith("sqlite") and database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.umask(0o077)  # the database, its WAL and journal files: readable by the bot only
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
