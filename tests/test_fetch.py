@@ -70,6 +70,13 @@ async def test_only_http_and_https_links_are_fetched(url: str) -> None:
         "0.0.0.0",
         "::ffff:127.0.0.1",
         "100.64.0.1",
+        "::127.0.0.1",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::1",
+        "::ffff:0:7f00:1",
+        "192.0.0.9",
+        "198.18.0.1",
+        "not-an-address",
     ],
 )
 async def test_non_public_addresses_are_refused_before_connecting(address: str) -> None:
@@ -97,9 +104,7 @@ async def test_a_host_with_one_private_address_among_public_ones_is_refused() ->
 
 async def test_an_ip_literal_link_to_loopback_is_refused() -> None:
     with pytest.raises(FetchError) as caught:
-        await fetch_page(
-            "http://127.0.0.1:8080/admin", resolve=resolver({}), transport=transport(_page)
-        )
+        await fetch_page("http://127.0.0.1/admin", resolve=resolver({}), transport=transport(_page))
     assert caught.value.reason == "private"
 
 
@@ -202,3 +207,99 @@ async def test_a_slow_site_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_scripts_and_styles_are_not_part_of_the_visible_text() -> None:
     assert visible_text("<style>p{}</style><p>Hello</p><script>evil()</script>") == "Hello"
+
+
+async def _refusal(url: str, handler=_page, table=None) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(FetchError) as caught:
+        await fetch_page(
+            url,
+            resolve=resolver(table or {"jobs.example": [PUBLIC]}),
+            transport=transport(handler),
+        )
+    return caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://jobs.example:22/", "port"),
+        ("https://jobs.example:8443/", "port"),
+        ("http://jobs.example:99999/", "port"),
+        ("http://jobs.example:Zxqv7/", "port"),
+        ("http://user:secret@jobs.example/", "credentials"),
+        ("http://user@jobs.example/", "credentials"),
+        ("http://" + "a" * 70 + ".example/", "failed"),
+    ],
+)
+async def test_ports_credentials_and_broken_hosts_are_refused_with_a_reason(
+    url: str, reason: str
+) -> None:
+    assert await _refusal(url) == reason
+
+
+async def test_an_international_host_name_is_looked_up_idna_encoded() -> None:
+    page = await fetch_page(
+        "http://робота.укр/вакансія",
+        resolve=resolver({"робота.укр".encode("idna").decode(): [PUBLIC]}),
+        transport=transport(_page),
+    )
+    assert "Packers in Poland" in page.text
+
+
+def _response(body: bytes, **headers: str) -> httpx.Response:
+    return httpx.Response(
+        200,
+        headers={"content-type": "text/html", **headers},
+        stream=httpx.ByteStream(body),
+    )
+
+
+async def test_a_compressed_bomb_stops_at_the_limit_while_decompressing() -> None:
+    import gzip
+
+    bomb = gzip.compress(b"<p>" + b"a" * (50 * 1024 * 1024))
+    assert len(bomb) < 100_000
+    reason = await _refusal(
+        "http://jobs.example/", lambda r: _response(bomb, **{"content-encoding": "gzip"})
+    )
+    assert reason == "too_big"
+    twice = gzip.compress(gzip.compress(b"<p>hello</p>"))
+    reason = await _refusal(
+        "http://jobs.example/", lambda r: _response(twice, **{"content-encoding": "gzip, gzip"})
+    )
+    assert reason == "not_text"
+
+
+async def test_a_broken_gzip_body_is_a_failure_not_a_crash() -> None:
+    reason = await _refusal(
+        "http://jobs.example/",
+        lambda r: _response(b"\x1f\x8b\x08not really gzip", **{"content-encoding": "gzip"}),
+    )
+    assert reason == "failed"
+
+
+async def test_a_redirect_to_javascript_is_refused_not_a_crash() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": "javascript:alert(1)"})
+
+    assert await _refusal("http://jobs.example/", handler) in ("scheme", "failed")
+
+
+async def test_a_charset_given_only_in_meta_is_used() -> None:
+    page_html = (
+        '<html><head><meta charset="windows-1251"></head>'
+        "<body><p>Паспорт залишаєте у координатора</p></body></html>"
+    )
+    body = page_html.encode("cp1251")
+    page = await fetch_page(
+        "http://jobs.example/",
+        resolve=resolver({"jobs.example": [PUBLIC]}),
+        transport=transport(lambda r: _response(body)),
+    )
+    assert page.text == "Паспорт залишаєте у координатора"
+
+
+def test_text_extraction_keeps_paragraphs_entities_and_drops_comments() -> None:
+    assert visible_text("<p>A &amp; B</p><!-- hidden --><div>C<br>D</div>") == "A & B\nC\nD"
+    assert visible_text("<script>never closed") == ""
+    assert visible_text("a < b and <a <a <a") == "a < b and <a <a <a"
