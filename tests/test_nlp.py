@@ -61,3 +61,14 @@ def test_language_identification_accuracy_on_short_messages() -> None:
 def test_a_rare_script_such_as_tangut_does_not_crash_the_lemmatizer(lemmatizer: Lemmatizer) -> None:
     for lang in ("uk", "ru", "en"):
         assert lemmatizer.lemmas(lang, "робота в Польщі 𗀀 паспорт") != []
+
+
+@pytest.mark.parametrize("run", ["€" * 4096, ")" * 20_000, "😀" * 10_000, "€)(.,!" * 700])
+def test_long_symbol_runs_are_broken_up_and_offsets_kept(run: str) -> None:
+    from bot.nlp.normalize import SYMBOL_RUN, break_symbol_runs, normalize_keep_offsets
+
+    text = "Склад у Польщі " + run + " паспорт"
+    broken = break_symbol_runs(text)
+    assert len(broken) == len(text) == len(normalize_keep_offsets(text))
+    assert max(len(part) for part in broken.split()) <= max(SYMBOL_RUN, len("Польщі"))
+    assert broken.startswith("Склад у Польщі ") and broken.endswith(" паспорт")

@@ -9,15 +9,30 @@ _APOSTROPHES = str.maketrans({"ʼ": "'", "’": "'", "‘": "'", "`": "'", "´":
 _SPACES = re.compile(r"\s+")
 
 
+SYMBOL_RUN = 8
+_SYMBOLS = re.compile(r"[^\w\s]{%d,}" % (SYMBOL_RUN + 1))
+
+
+def _broken_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return "".join(" " if i % (SYMBOL_RUN + 1) == SYMBOL_RUN else ch for i, ch in enumerate(run))
+
+
+def break_symbol_runs(text: str) -> str:
+    """Put a space after every 8 symbols in a long run of them (€€€…, ))))…, emoji), keeping the
+    length: spaCy's tokenizer takes quadratic time on such runs, and they carry no words."""
+    return _SYMBOLS.sub(_broken_run, text)
+
+
 def normalize_text(text: str) -> str:
     """NFC, one kind of apostrophe (pymorphy3's ASCII one), lower case, single spaces."""
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    text = break_symbol_runs(unicodedata.normalize("NFC", text).translate(_APOSTROPHES))
     return _SPACES.sub(" ", text).strip().lower()
 
 
 def normalize_keep_offsets(text: str) -> str:
     """Lower case and one kind of apostrophe, keeping the length so offsets still match."""
-    unified = text.translate(_APOSTROPHES)
+    unified = break_symbol_runs(text.translate(_APOSTROPHES))
     lowered = unified.lower()
     if len(lowered) == len(unified):
         return lowered
