@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint types unit model bench clean
+.PHONY: run test lint types unit model bench crash clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: lint types unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+crash: $(STAMP)
+	$(BIN)/python -m benchmarks.crash --trials 10 --db both
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ _SPACES = re.compile(r"\s+")
 
 
 SYMBOL_RUN = 8
-_SYMBOLS = re.compile(r"[^\w\s]{%d,}" % (SYMBOL_RUN + 1))
+_SYMBOLS = re.compile(rf"[^\w\s]{{{SYMBOL_RUN + 1},}}")
 
 
 def _broken_run(match: re.Match[str]) -> str:
