@@ -215,6 +215,10 @@ class Handoff:
         for n, item in enumerate(items):
             item["dedupe_key"] = f"u{update_id}:{n}"
         await self.repo.enqueue(items)
+        if held:  # taken meanwhile (chats are handled at the same time): release it too
+            fresh = await self.repo.get(record.id)
+            if fresh is not None and fresh.status == Status.ASSIGNED.value:
+                await self.repo.release_held(record.id, fresh.counsellor_id or 0)
 
     async def end(self, user_key: str, lang: str) -> list[Reply]:
         """The person ends the conversation; the bot is back and asks if it helped.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.domain.dialogue import (
 from bot.domain.dialogue_types import Reply
 from bot.handoff import Handoff
 from bot.privacy import pseudonym
+from bot.risk.fetch import FetchedPage, fetch_page
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS = (SQLAlchemyError, OSError)
@@ -42,6 +44,8 @@ class Services:
     pseudonym_key: bytes
     retention_days: int
     handoff: Handoff | None = None
+    fetch_link: Callable[[str], Awaitable[FetchedPage]] = fetch_page
+    """How a link in a message is fetched (a port: tests plug in their own)."""
     pending_misses: dict[str, tuple[float, int, str]] = field(default_factory=dict)
     pending_adverts: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -78,7 +79,41 @@ async def test_a_link_to_a_private_address_is_refused_and_text_is_asked_for(
 ) -> None:
     async with running_bot(server, services):
         await choose_english(server, USER)
-        server.send_text(USER, "http://127.0.0.1:8080/admin")
+        server.send_text(USER, "http://127.0.0.1/admin")
         [reply] = await server.wait_for_message(USER)
     assert "cannot be opened" in reply["text"] or "not a public" in reply["text"]
     assert "paste" in reply["text"].lower()
+
+
+async def test_a_slow_link_delays_only_its_own_chat(
+    server: BotApiServer, services: Services
+) -> None:
+    from bot.risk.fetch import FetchedPage
+
+    release = asyncio.Event()
+
+    async def slow_site(url: str) -> FetchedPage:
+        await release.wait()  # a site (or DNS) that takes its time
+        return FetchedPage(
+            url,
+            "Warehouse packers wanted in Poland. Work on a tourist visa, no contract needed. "
+            "The coordinator keeps your passport for registration. Pay 3000 EUR a month, "
+            "travel costs deducted from the first wages. Leave this week, places are limited.",
+        )
+
+    services.fetch_link = slow_site
+    others = list(range(USER + 1, USER + 21))
+    for other in others:
+        server.user(other, f"User {other}", "en")
+    async with running_bot(server, services):
+        await choose_english(server, USER)
+        server.send_text(USER, "https://jobs.example/offer/1")
+        for other in others:
+            server.send_text(other, "can I work in Poland without a visa")
+        for other in others:
+            [answer] = await server.wait_for_message(other, count=1, timeout=15)
+            assert answer["text"]
+        assert not release.is_set()  # all twenty answered while the link was still loading
+        release.set()
+        [card] = await server.wait_for_message(USER)
+        assert "passport" in card["text"].lower()

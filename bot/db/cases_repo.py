@@ -346,6 +346,14 @@ class CaseRepository(Store):
                 continue
         return added
 
+    async def release_held(self, case_id: int, chat_id: int) -> None:
+        """Send what the person wrote while waiting to the counsellor who took the case."""
+        await self._write(
+            update(OutboxItem)
+            .where(OutboxItem.case_id == case_id, OutboxItem.status == OutboxStatus.HELD.value)
+            .values(status=OutboxStatus.PENDING.value, chat_id=chat_id, next_attempt_at=utcnow())
+        )
+
     async def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
         """Calls not yet made, oldest first (due or not: later ones of a chat must wait)."""
         async with self.sessions() as session:

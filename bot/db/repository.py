@@ -94,15 +94,17 @@ class Repository(Store):
             .values(status=status.value, payload=None, handled_at=utcnow())
         )
 
-    async def pending_updates(self, limit: int = 100) -> list[tuple[int, str]]:
-        """Updates recorded but not yet handled, oldest first."""
+    async def pending_updates(
+        self, limit: int = 100, after: int | None = None
+    ) -> list[tuple[int, str]]:
+        """Updates recorded but not yet handled, oldest first (only newer than `after`)."""
+        query = select(InboxUpdate.update_id, InboxUpdate.payload).where(
+            InboxUpdate.status == InboxStatus.PENDING.value
+        )
+        if after is not None:
+            query = query.where(InboxUpdate.update_id > after)
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(InboxUpdate.update_id, InboxUpdate.payload)
-                .where(InboxUpdate.status == InboxStatus.PENDING.value)
-                .order_by(InboxUpdate.update_id)
-                .limit(limit)
-            )
+            rows = await session.execute(query.order_by(InboxUpdate.update_id).limit(limit))
             return [(int(uid), payload or "{}") for uid, payload in rows.all()]
 
     async def purge_inbox(self, older_than: dt.timedelta) -> int:

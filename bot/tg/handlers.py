@@ -14,7 +14,7 @@ from bot.domain.advert import find_link
 from bot.domain.cases import is_emergency
 from bot.domain.dialogue import Dialogue, Outcome
 from bot.domain.dialogue_types import Reply
-from bot.risk.fetch import FetchError, fetch_page
+from bot.risk.fetch import FetchError
 from bot.services import STORAGE_ERRORS, Services
 from bot.tg.render import reply_items, send_directly
 
@@ -103,7 +103,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _check_link(update: Update, context: ContextTypes.DEFAULT_TYPE, link: str) -> None:
     try:
-        page = await fetch_page(link)
+        page = await services(context).fetch_link(link)
     except FetchError as exc:
         error = exc
         await _respond(

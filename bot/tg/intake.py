@@ -114,51 +114,99 @@ class Poller:
 
 
 class Dispatcher(BackgroundLoop):
-    """Handles what the inbox holds, oldest first, each update once; marks it handled after."""
+    """Handles what the inbox holds: each chat's updates one at a time and in order, different
+    chats at the same time (so one slow link delays only its own chat); each update once,
+    marked handled after."""
 
     name = "dispatcher"
 
-    def __init__(self, bot: Bot, intake: Intake, handle: Handle) -> None:
+    def __init__(self, bot: Bot, intake: Intake, handle: Handle, chats_at_once: int = 16) -> None:
         super().__init__()
         self.bot = bot
         self.intake = intake
         self.repository = intake.repository
         self._handle = handle
+        self._slots = asyncio.Semaphore(chats_at_once)
+        self._queues: dict[int, list[tuple[int | None, Update]]] = {}
+        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._cursor: int | None = None  # the newest update id already queued
         self.handled = 0
 
     async def _run(self) -> None:
-        while not self.stopping:
-            self._wake.clear()
-            try:
-                done = await self.drain()
-            except STORAGE_ERRORS as exc:
-                log.warning("inbox unavailable (%s)", type(exc).__name__)
-                done = 0
-            while not self.intake.unrecorded.empty() and not self.stopping:
-                await self._safely(self.intake.unrecorded.get_nowait())
-                done += 1
-            if not done:
-                await self._sleep(1.0)
+        try:
+            while not self.stopping:
+                self._wake.clear()
+                try:
+                    queued = await self._take_pending()
+                except STORAGE_ERRORS as exc:
+                    log.warning("inbox unavailable (%s)", type(exc).__name__)
+                    queued = 0
+                while not self.intake.unrecorded.empty():
+                    self._queue(None, self.intake.unrecorded.get_nowait())
+                    queued += 1
+                if not queued:
+                    await self._sleep(1.0)
+            await asyncio.gather(*self._lanes.values(), return_exceptions=True)
+        finally:
+            for lane in self._lanes.values():
+                lane.cancel()
 
-    async def drain(self) -> int:
-        """Handle every pending update in the inbox; returns how many were handled."""
-        handled = 0
-        while batch := await self.repository.pending_updates():
+    async def _take_pending(self) -> int:
+        """Queue the updates recorded since the last look, each in its chat's lane."""
+        queued = 0
+        while batch := await self.repository.pending_updates(after=self._cursor):
             for update_id, payload in batch:
-                if self.stopping:
-                    return handled
-                if not await self.repository.claim_pending(update_id, MAX_ATTEMPTS):
-                    log.error("an update was given up after %d attempts", MAX_ATTEMPTS)
-                    await self.repository.finish_update(update_id, InboxStatus.FAILED)
-                    continue
+                self._cursor = update_id
                 update = _decode(payload, self.bot)
                 if update is None:
                     await self.repository.finish_update(update_id, InboxStatus.FAILED)
                     continue
-                await self._safely(update)
-                await self.repository.finish_update(update_id)
-                handled += 1
-        return handled
+                self._queue(update_id, update)
+                queued += 1
+        return queued
+
+    def _queue(self, update_id: int | None, update: Update) -> None:
+        key = _chat_of(update)
+        self._queues.setdefault(key, []).append((update_id, update))
+        if key not in self._lanes:
+            self._lanes[key] = asyncio.create_task(self._lane(key), name=f"chat-lane-{key}")
+
+    async def _lane(self, key: int) -> None:
+        queue = self._queues[key]
+        try:
+            while queue and not self.stopping:
+                update_id, update = queue.pop(0)
+                async with self._slots:
+                    await self._one(update_id, update)
+        finally:
+            del self._lanes[key]
+            if not queue:
+                del self._queues[key]
+
+    async def _one(self, update_id: int | None, update: Update) -> None:
+        if update_id is None:  # the inbox was down when it came: handled from memory
+            await self._safely(update)
+            return
+        try:
+            if not await self.repository.claim_pending(update_id, MAX_ATTEMPTS):
+                log.error("an update was given up after %d attempts", MAX_ATTEMPTS)
+                await self.repository.finish_update(update_id, InboxStatus.FAILED)
+                return
+        except STORAGE_ERRORS as exc:
+            log.warning("inbox unavailable (%s); handling anyway", type(exc).__name__)
+        await self._safely(update)
+        try:
+            await self.repository.finish_update(update_id)
+        except STORAGE_ERRORS as exc:
+            log.warning("could not mark an update handled (%s)", type(exc).__name__)
+
+    async def drain(self) -> int:
+        """Handle every pending update in the inbox now (in order); returns how many."""
+        before = self.handled
+        await self._take_pending()
+        while self._lanes:
+            await asyncio.gather(*list(self._lanes.values()), return_exceptions=True)
+        return self.handled - before
 
     async def _safely(self, update: Update) -> None:
         try:
@@ -166,6 +214,15 @@ class Dispatcher(BackgroundLoop):
         except Exception as exc:  # a handler's failure must not stop the intake
             log.error("update handling failed: %s", type(exc).__name__)
         self.handled += 1
+
+
+def _chat_of(update: Update) -> int:
+    """The chat whose updates must keep their order (the sender's, when there is no chat)."""
+    if update.effective_chat is not None:
+        return int(update.effective_chat.id)
+    if update.effective_user is not None:
+        return int(update.effective_user.id)
+    return 0
 
 
 def _decode(payload: str, bot: Bot) -> Update | None:
