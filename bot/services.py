@@ -115,6 +115,8 @@ class Services:
                 log.warning(
                     "storage unavailable storing %s (%s)", type(event).__name__, type(exc).__name__
                 )
+                if isinstance(event, HandoffEvent) and event.step == "forget":
+                    follow_up.append(self.brain.dialogue.note(lang, "handoff.forget_failed"))
         return follow_up
 
     async def purge_old(self) -> None:
