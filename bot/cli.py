@@ -446,7 +446,11 @@ def check_ad(
     """Check a job advert for red flags."""
     from bot.risk.report import check_result_json, check_result_text
 
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        typer.echo("Nothing to check: give the text of an advert (a file, or on standard input).")
+        raise typer.Exit(2)
     settings = _settings()
     model = _risk_model(settings)
     result = model.check(text)

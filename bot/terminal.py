@@ -51,7 +51,7 @@ class TerminalChat:
     def send(self, line: str) -> str:
         """What the bot answers to one line typed by the user."""
         stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
             action = self.choices[int(stripped) - 1]
             return self.render(self.dialogue.action(action, self.language, self.retention_days))
         if stripped.startswith("/"):

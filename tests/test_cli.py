@@ -108,3 +108,19 @@ def test_the_terminal_chat_walks_through_language_and_a_question() -> None:
     assert "[1] Українська" in result.output
     assert "we'll talk in English" in result.output
     assert "agenc" in result.output.lower()
+
+
+def test_check_ad_refuses_empty_input_and_reads_broken_encodings() -> None:
+    empty = runner.invoke(app, ["check-ad", "-"], input="  \n")
+    assert empty.exit_code == 2 and "Nothing to check" in empty.output
+    broken = (
+        b"\xff\xfe Work in Poland, the coordinator keeps your passport, pay 200 EUR for papers."
+    )
+    result = runner.invoke(app, ["check-ad", "--json", "-"], input=broken)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["flags"]
+
+
+def test_the_console_takes_a_digit_that_is_not_ascii_as_text() -> None:
+    result = runner.invoke(app, ["chat"], input="²\n")
+    assert result.exit_code == 0, result.output
