@@ -10,12 +10,22 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.content.model import LANGUAGES, Content, FaqEntry, FaqText, Hotline, Source
+from bot.content.model import (
+    LANGUAGES,
+    PLACEHOLDER,
+    Content,
+    FaqEntry,
+    FaqText,
+    Hotline,
+    Source,
+)
 from bot.content.telegram_html import MAX_MESSAGE_LENGTH, html_problems, visible_length
 from bot.content.yamlfile import LinedYaml, YamlSyntaxError, read_yaml
 from bot.domain.cases import WorkingHours
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_CALLBACK_BYTES = 64
+"""Telegram's limit for a button's callback data; entry ids go into "fb:<id>:1" and "faq:<id>"."""
 ENTRY_FIELDS = {"id", "checked", "sources", "uk", "en"}
 TEXT_FIELDS = {"title", "questions", "answer"}
 SOURCE_FIELDS = {"url", "title"}
@@ -162,6 +172,14 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
     if not isinstance(entry_id, str) or not _ID.match(entry_id):
         report.error(path, doc.line("id"), "'id' must be lower-case words joined by '-'")
         return None
+    if len(f"faq:{entry_id}:0".encode()) > MAX_CALLBACK_BYTES:  # the longest button of an entry
+        report.error(
+            path,
+            doc.line("id"),
+            f"'id' is too long: its buttons would pass Telegram's {MAX_CALLBACK_BYTES} bytes "
+            f"(at most {MAX_CALLBACK_BYTES - 6} characters)",
+        )
+        return None
     if path.stem != entry_id:
         report.warn(path, doc.line("id"), f"the file name should be {entry_id}.yaml")
     checked = _date(report, path, doc, ("checked",), data.get("checked"), today)
@@ -257,6 +275,16 @@ def _load_hotlines(report: _Report, path: Path, today: dt.date) -> list[Hotline]
                 f"the '{lang}' part of a hotline",
             ):
                 parts[lang] = {k: str(v).strip() for k, v in raw[lang].items()}
+                for name, value in parts[lang].items():
+                    for problem in html_problems(value):
+                        report.error(
+                            path,
+                            doc.line(*where, lang, name),
+                            f"the hotline's '{name}' is not valid Telegram HTML: {problem}",
+                        )
+        for name in ("number", "id"):
+            for problem in html_problems(str(raw[name])):
+                report.error(path, doc.line(*where, name), f"'{name}': {problem}")
         if len(parts) == len(LANGUAGES):
             hotlines.append(
                 Hotline(
@@ -333,7 +361,15 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 
 
 def _placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """The {placeholders} of a template; ValueError unless each is a plain {name}."""
+    names = set()
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not PLACEHOLDER.fullmatch("{" + name + "}") or spec or conversion:
+            raise ValueError(name)
+        names.add(name)
+    return names
 
 
 def _ui_files(ui_dir: Path, lang: str) -> list[Path]:
@@ -371,7 +407,12 @@ def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
                 try:
                     _placeholders(value)
                 except ValueError:
-                    report.error(path, line, f"'{key}' has a broken {{placeholder}}")
+                    report.error(
+                        path,
+                        line,
+                        f"'{key}' has a broken {{placeholder}}: only plain names like "
+                        "{tag} are allowed",
+                    )
                     continue
                 strings[lang][key] = value.strip()
                 lines[lang][key] = line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from bot.domain.cases import WorkingHours
@@ -72,10 +73,25 @@ class Content:
         return None
 
     def text(self, lang: str, key: str, **params: object) -> str:
-        """A UI string in a language, with its {placeholders} filled in."""
+        """A UI string in a language, with its {placeholders} filled in.
+
+        Only plain names are filled (no attribute or index access, which str.format would
+        allow); a placeholder without a value stays as it is rather than raising."""
         template = self.strings[lang][key]
-        return template.format_map(params) if params else template
+        return fill(template, params)
 
     def shown_hotlines(self) -> tuple[Hotline, ...]:
         """Hotlines whose numbers come from a source; unverified ones are never shown."""
         return tuple(h for h in self.hotlines if h.verified)
+
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill(template: str, params: dict[str, object]) -> str:
+    """Put the values of plain {name} placeholders into a template."""
+    if not params:
+        return template
+    return PLACEHOLDER.sub(
+        lambda m: str(params[m.group(1)]) if m.group(1) in params else m.group(0), template
+    )

@@ -41,8 +41,13 @@ class _Checker(HTMLParser):
         if tag not in ALLOWED_TAGS:
             self.problems.append(f"the tag <{tag}> is not allowed by Telegram")
             return
-        if tag == "a" and not dict(attrs).get("href"):
+        href = (dict(attrs).get("href") or "").strip()
+        if tag == "a" and not href:
             self.problems.append("a link <a> needs an href")
+        elif tag == "a" and not href.lower().startswith(
+            ("https://", "http://", "tg://", "mailto:")
+        ):
+            self.problems.append("a link must start with https://, http://, tg:// or mailto:")
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:

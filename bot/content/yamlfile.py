@@ -37,16 +37,53 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
+MAX_DEPTH = 12
+MAX_BYTES = 1024 * 1024
+STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+
+
+def _refuse_the_unusual(text: str) -> None:
+    """Content is plain data: no aliases or anchors (an alias bomb), no explicit tags
+    (!!python/...), no nesting deeper than MAX_DEPTH. Checked on the event stream, which
+    PyYAML reads without recursion, before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise YamlSyntaxError(line, "anchors and aliases (& and *) are not allowed")
+        tag = getattr(event, "tag", None)
+        implicit = getattr(event, "implicit", True)
+        if tag is not None and tag not in STANDARD_TAGS and implicit not in (True, (True, True)):
+            raise YamlSyntaxError(line, f"the tag {tag} is not allowed: write plain values")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlSyntaxError(line, f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def read_yaml(path: Path) -> LinedYaml:
     """Parse a YAML file into plain data and line numbers (duplicate keys are an error)."""
-    text = path.read_text(encoding="utf-8")
+    if path.stat().st_size > MAX_BYTES:
+        raise YamlSyntaxError(1, f"the file is larger than {MAX_BYTES // 1024} KB")
     try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise YamlSyntaxError(1, "the file is not UTF-8 text") from None
+    try:
+        _refuse_the_unusual(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or "invalid YAML"
         raise YamlSyntaxError(line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(1, f"invalid YAML: {type(exc).__name__}") from None
     result = LinedYaml(data=None)
     if node is None:
         return result
@@ -73,5 +110,7 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
     constructor = yaml.SafeLoader(stream="")
     try:
         return constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        raise YamlSyntaxError(node.start_mark.line + 1, f"a value cannot be read ({exc})") from None
     finally:
         constructor.dispose()
