@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -191,3 +192,30 @@ async def test_an_emergency_with_a_link_gets_the_emergency_numbers_not_a_link_ch
         server.send_text(USER, "they won't let me leave, help http://127.0.0.1/job")
         [reply] = await server.wait_for_message(USER)
         assert "emergency" in reply["text"].lower() and "112" in reply["text"]
+
+
+async def test_an_update_is_confirmed_to_telegram_only_after_it_is_in_the_inbox(
+    server: BotApiServer, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit = asyncio.Event()
+    record = services.repository.record_updates
+
+    async def slow_commit(updates: list[tuple[int, str]]) -> int:
+        await commit.wait()  # the database is slow to commit this batch
+        return await record(updates)
+
+    async with running_bot(server, services):
+        await choose_english(server, USER)
+        monkeypatch.setattr(services.repository, "record_updates", slow_commit)
+        sent = server.send_text(USER, "can I work on a tourist visa")
+        await server.wait_for(
+            lambda: any(
+                u["update_id"] == sent["update_id"]
+                for call in server.calls("getUpdates")
+                for u in call.result or []
+            )
+        )  # the bot has fetched it...
+        assert server.pending_updates() == 1  # ...but not confirmed it: it is not committed yet
+        commit.set()
+        await server.wait_for_message(USER)
+        await server.wait_for(lambda: server.pending_updates() == 0)
