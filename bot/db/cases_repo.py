@@ -44,6 +44,15 @@ def to_case(record: CaseRecord) -> Case:
     )
 
 
+def _release_held(case_id: int, chat_id: int) -> Any:
+    """The statement that sends a case's held items to the counsellor who took it."""
+    return (
+        update(OutboxItem)
+        .where(OutboxItem.case_id == case_id, OutboxItem.status == OutboxStatus.HELD.value)
+        .values(status=OutboxStatus.PENDING.value, chat_id=chat_id, next_attempt_at=utcnow())
+    )
+
+
 class CaseRepository(Store):
     """Cases and everything that hangs off them."""
 
@@ -148,18 +157,7 @@ class CaseRepository(Store):
             if won and then:
                 await self._insert_items(session, then)
             if won and release_held_to is not None:
-                await session.execute(
-                    update(OutboxItem)
-                    .where(
-                        OutboxItem.case_id == case_id,
-                        OutboxItem.status == OutboxStatus.HELD.value,
-                    )
-                    .values(
-                        status=OutboxStatus.PENDING.value,
-                        chat_id=release_held_to,
-                        next_attempt_at=now,
-                    )
-                )
+                await session.execute(_release_held(case_id, release_held_to))
             await session.commit()
             return won
 
@@ -348,11 +346,7 @@ class CaseRepository(Store):
 
     async def release_held(self, case_id: int, chat_id: int) -> None:
         """Send what the person wrote while waiting to the counsellor who took the case."""
-        await self._write(
-            update(OutboxItem)
-            .where(OutboxItem.case_id == case_id, OutboxItem.status == OutboxStatus.HELD.value)
-            .values(status=OutboxStatus.PENDING.value, chat_id=chat_id, next_attempt_at=utcnow())
-        )
+        await self._write(_release_held(case_id, chat_id))
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
         """Calls not yet made, oldest first (due or not: later ones of a chat must wait)."""
@@ -446,17 +440,6 @@ class CaseRepository(Store):
         )
 
     # ---- the bot's messages to a user (for /forget) ------------------------------------
-    async def remember_sent(self, user_key: str, message_ids: list[int]) -> None:
-        """Keep the ids of the bot's messages to a user for 48 hours."""
-        if not message_ids:
-            return
-        await self._add(
-            *(
-                SentMessage(user_pseudonym=user_key, message_id=m, sent_at=utcnow())
-                for m in message_ids
-            )
-        )
-
     async def deletable_messages(self, user_key: str) -> list[int]:
         """The bot's messages to this user that Telegram still lets it delete (under 48 h)."""
         since = utcnow() - dt.timedelta(hours=47, minutes=55)

@@ -200,14 +200,6 @@ class Dispatcher(BackgroundLoop):
         except STORAGE_ERRORS as exc:
             log.warning("could not mark an update handled (%s)", type(exc).__name__)
 
-    async def drain(self) -> int:
-        """Handle every pending update in the inbox now (in order); returns how many."""
-        before = self.handled
-        await self._take_pending()
-        while self._lanes:
-            await asyncio.gather(*list(self._lanes.values()), return_exceptions=True)
-        return self.handled - before
-
     async def _safely(self, update: Update) -> None:
         try:
             await self._handle(update)

@@ -10,7 +10,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.db.models import Relay
-from bot.domain.dialogue_types import Button, Reply
+from bot.domain.dialogue_types import Reply
+from bot.handoff import keyboard as keyboard_rows
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +26,6 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
-
-
-def keyboard_json(
-    rows: tuple[tuple[Button, ...], ...] | list[tuple[Button, ...]],
-) -> dict[str, Any]:
-    """An inline keyboard in the Bot API's JSON shape, for outbox items."""
-    return {
-        "inline_keyboard": [
-            [{"text": b.label, "callback_data": b.action} for b in row] for row in rows
-        ]
-    }
 
 
 def reply_items(
@@ -55,7 +45,7 @@ def reply_items(
             "link_preview_options": {"is_disabled": True},
         }
         if reply.buttons:
-            params["reply_markup"] = keyboard_json(reply.buttons)
+            params["reply_markup"] = keyboard_rows(list(reply.buttons))
         items.append(
             {
                 "dedupe_key": f"{key}:{n}",
