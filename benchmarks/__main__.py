@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.e2e import bench_e2e
 
         rows += step("end to end over HTTP", lambda: bench_e2e(brain))
+        from benchmarks.adversarial import bench_adversarial
+
+        rows += step("hostile inputs, and another person's wait", lambda: bench_adversarial(brain))
     print(f"\nPerevir benchmarks on {where}\n")
     print(plain_table(rows))
     print(f"\nSummary (Markdown):\n\nMachine: {where}\n")

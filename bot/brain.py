@@ -70,11 +70,19 @@ class Brain:
 
 
 def load_risk_model(models_dir: Path | None, lemmatizer: Lemmatizer) -> RiskModel | None:
-    """The risk model, or None (logged) when it is missing or refused: the bot still answers."""
+    """The risk model, or None (logged in one line) when it is missing or refused: the bot still
+    starts and answers, and the checker says it is unavailable."""
     if models_dir is None:
         return None
     try:
         return RiskModel.load(models_dir / "risk", lemmatizer)
     except ModelError as exc:
         log.error("job-offer checker off: %s", exc)
-        return None
+    except Exception as exc:  # a model fault must never take the whole bot down
+        log.error(
+            "job-offer checker off: the model in %s cannot be loaded (%s: %s)",
+            models_dir / "risk",
+            type(exc).__name__,
+            exc,
+        )
+    return None

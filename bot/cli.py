@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -44,17 +47,22 @@ def _settings() -> Settings:
 
 
 def _brain(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.brain import Brain
-    from bot.content import ContentError
+    from bot.startup import load_brain
+
+    with _startup_faults():
+        return load_brain(settings)
+
+
+@contextmanager
+def _startup_faults() -> Iterator[None]:
+    """A start-up fault ends the command with its one line on stderr, never a traceback."""
+    from bot.startup import StartupError
 
     try:
-        return Brain.load(settings.content_dir, settings.models_dir)
-    except ContentError as exc:
-        typer.echo("The content has errors; the bot will not start until they are fixed:", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        typer.echo("Run `perevir content check` for the full report.", err=True)
-        raise typer.Exit(1) from None
+        yield
+    except StartupError as exc:
+        typer.echo(f"perevir: {exc.message}", err=True)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def _chat(settings: Settings) -> None:
@@ -72,24 +80,39 @@ def run() -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # import chatter
     if settings.telegram_bot_token is None:
         typer.echo(NO_TOKEN)
         if sys.stdin.isatty() and typer.confirm("\nStart the local console now?", default=True):
             _chat(settings)
         return
+    from bot.runtime import open_services, open_storage
+    from bot.startup import bot_api_fault, check_bot_api
+
+    token = settings.telegram_bot_token.get_secret_value()
+    api_url = settings.telegram_api_url
+    with _startup_faults():
+        # The quick checks first (and before the heavy imports): the language models take a while.
+        storage = open_storage(settings)
+        asyncio.run(check_bot_api(token, api_url))
+        services = open_services(settings, _brain(settings), storage)
+
+    from telegram.error import TelegramError
+
     from bot.reload import ContentWatcher
-    from bot.runtime import open_services
     from bot.tg.app import build_application, quiet_logs, start, stop, watch_content
 
     quiet_logs()
-    services = open_services(settings, _brain(settings))
-    application = build_application(
-        settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url, services
-    )
+    application = build_application(token, api_url, services)
     watch_content(application, ContentWatcher(settings.content_dir, services))
 
     async def serve() -> None:
-        await start(application)
+        try:
+            await start(application)
+        except TelegramError as exc:
+            with contextlib.suppress(Exception):
+                await stop(application)
+            raise bot_api_fault(exc, token, api_url) from None
         typer.echo("Perevir is running. Press Ctrl+C to stop.")
         try:
             await asyncio.Event().wait()
@@ -97,7 +120,8 @@ def run() -> None:
             await stop(application)
 
     try:
-        asyncio.run(serve())
+        with _startup_faults():
+            asyncio.run(serve())
     except KeyboardInterrupt:
         typer.echo("Stopped.")
 
@@ -196,12 +220,13 @@ def content_gaps(
     limit: Annotated[int, typer.Option(help="How many rows.")] = 30,
 ) -> None:
     """Questions the bot could not answer, by language and nearest topic, most frequent first."""
-    from bot.db.database import make_async_engine, make_sessionmaker, migrate
+    from bot.db.database import make_async_engine, make_sessionmaker
     from bot.db.repository import Repository
+    from bot.runtime import prepare_database
 
     settings = _settings()
-    url = settings.effective_database_url
-    migrate(url)
+    with _startup_faults():
+        url = prepare_database(settings)
 
     async def read() -> list[tuple[str, str | None, int, list[str]]]:
         engine = make_async_engine(url)
@@ -419,11 +444,12 @@ def stats(
 ) -> None:
     """Anonymous statistics: cases by reason, outcome, language; waits; flags in adverts."""
     from bot.db.cases_repo import CaseRepository
-    from bot.db.database import make_async_engine, make_sessionmaker, migrate
+    from bot.db.database import make_async_engine, make_sessionmaker
+    from bot.runtime import prepare_database
     from bot.stats import Stats, chart, gather
 
-    url = _settings().effective_database_url
-    migrate(url)
+    with _startup_faults():
+        url = prepare_database(_settings())
 
     async def read() -> Stats:
         engine = make_async_engine(url)

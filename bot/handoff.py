@@ -565,7 +565,7 @@ class Handoff:
         messages in the chat and the copies of the person's messages in counsellors' chats.
         Returns how many messages will be deleted in the person's chat."""
         deletable = await self.repo.deletable_messages(user_key)
-        closed, copies = await self.repo.forget_user(user_key)
+        closed, copies = await self.repo.forget_user(user_key, chat_id)
         items: list[dict[str, Any]] = []
         for record in closed:
             if record.counsellor_id:

@@ -26,6 +26,7 @@ from bot.domain.dialogue import (
 )
 from bot.domain.dialogue_types import Reply
 from bot.handoff import Handoff
+from bot.offload import CpuWorker
 from bot.privacy import pseudonym
 from bot.risk.fetch import FetchedPage, fetch_page
 
@@ -46,6 +47,8 @@ class Services:
     handoff: Handoff | None = None
     fetch_link: Callable[[str], Awaitable[FetchedPage]] = fetch_page
     """How a link in a message is fetched (a port: tests plug in their own)."""
+    cpu: CpuWorker = field(default_factory=CpuWorker)
+    """Where the engine's CPU-heavy work runs, off the event loop."""
     pending_misses: dict[str, tuple[float, int, str]] = field(default_factory=dict)
     pending_adverts: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.brain import Brain
-from bot.db.models import CaseRecord
+from bot.db.models import Base, CaseRecord
 from bot.services import Services
 from tests.e2e_support import buttons, choose_english, make_services, running_bot, settled
 from tests.support.bot_api import BotApiServer
@@ -283,6 +283,50 @@ async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
         [case] = (await session.execute(CaseRecord.__table__.select())).all()
     assert case.status == "closed"
     assert case.user_pseudonym is None and case.user_chat_id is None
+
+
+async def test_after_forget_no_row_and_no_database_file_holds_anything_of_the_person(
+    server: BotApiServer, services: Services, tmp_path: Path
+) -> None:
+    secret, advert = (
+        "I hide at Zhovtneva 17 in Lodz",
+        "Urgent hostess job Quxwell club, passport kept",
+    )
+    answer = "Olha answers Brovarska"
+    async with running_bot(server, services):
+        await _taken(server)
+        server.send_text(PERSON, secret)
+        await _until(server, OLHA, secret)
+        server.send_text(OLHA, answer)
+        await _until(server, PERSON, answer)
+        server.send_text(PERSON, advert)
+        await _until(server, OLHA, "Quxwell")
+        server.send_command(PERSON, "/forget")
+        confirm = await _until(server, PERSON, "cannot be undone")
+        server.press_button(PERSON, confirm["message_id"], "forget:yes")
+        await _until(server, PERSON, "everything about you has been erased")
+        await settled(server, services)
+    pseudonym = services.pseudonym(PERSON)
+    traces = [str(PERSON), pseudonym[:12], "Maria", "Zhovtneva", "Brovarska", "Quxwell"]
+    async with services.repository.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(table.select())).all():
+                cells = " ".join(str(value) for value in row)
+                assert not [t for t in traces if t in cells], (table.name, cells)
+    files = [f for f in tmp_path.rglob("*") if f.is_file() and ".db" in f.name]
+    for file in files:  # SQLite: the database, its write-ahead log and shared memory
+        data = file.read_bytes()
+        assert not [t for t in traces if t.encode() in data], file.name
+
+
+async def test_a_lone_surrogate_from_telegram_reaches_the_counsellor_as_a_replacement_mark(
+    server: BotApiServer, services: Services
+) -> None:
+    async with running_bot(server, services):
+        await _taken(server)
+        server.send_text(PERSON, "I am in Lodz \ud800 help")  # a JSON escape Telegram may send
+        copy = await _until(server, OLHA, "I am in Lodz")
+    assert "Lodz \ufffd help" in copy["text"]
 
 
 async def test_out_of_configuration_the_counsellor_button_says_so_honestly(

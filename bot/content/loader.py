@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.content import contract
 from bot.content.model import (
     LANGUAGES,
     PLACEHOLDER,
@@ -378,27 +379,128 @@ def _ui_files(ui_dir: Path, lang: str) -> list[Path]:
     return [main, *sorted(p for p in ui_dir.glob(f"*.{lang}.yaml") if p != main)]
 
 
+def _names(names: set[str] | frozenset[str]) -> str:
+    return ", ".join("{" + name + "}" for name in sorted(names))
+
+
+def _counterpart(path: Path, lang: str, rival: str) -> Path:
+    """The file of the other language that mirrors path (handoff.uk.yaml -> handoff.en.yaml)."""
+    if path.name == f"{lang}.yaml":
+        return path.with_name(f"{rival}.yaml")
+    return path.with_name(path.name.removesuffix(f".{lang}.yaml") + f".{rival}.yaml")
+
+
+def _section_line(docs: dict[Path, LinedYaml], path: Path, key: str) -> int:
+    """The line of the deepest section of key that path already has (1 if none)."""
+    doc = docs.get(path)
+    parts = key.split(".")
+    if doc is not None:
+        for n in range(len(parts) - 1, 0, -1):
+            if tuple(parts[:n]) in doc.lines:
+                return doc.lines[tuple(parts[:n])]
+    return 1
+
+
+def _home(ui_dir: Path, lang: str, key: str, seen: dict[str, Path]) -> Path:
+    """The file of a language where a missing key belongs: the one holding its nearest kin."""
+    parts = key.split(".")
+    best, home = 0, ui_dir / f"{lang}.yaml"
+    for other, path in seen.items():
+        shared = 0
+        for a, b in zip(parts, other.split("."), strict=False):
+            if a != b:
+                break
+            shared += 1
+        if shared > best:
+            best, home = shared, path
+    return home
+
+
+@dataclass
+class _Strings:
+    """The UI strings of every language, with where each was found."""
+
+    text: dict[str, dict[str, str]]
+    lines: dict[str, dict[str, int]]
+    where: dict[str, dict[str, Path]]
+    seen: dict[str, dict[str, Path]]
+    """Every key of each language's files, valid or not, and its file."""
+    docs: dict[Path, LinedYaml]
+
+
+def _check_contract(report: _Report, ui_dir: Path, found: _Strings) -> set[str]:
+    """Check the UI strings against bot/content/contract.py; returns the keys whose
+    {placeholders} were refused."""
+    ids = contract.family_ids(contract.flag_ids())
+    refused: set[str] = set()
+    for lang in found.text:
+        for key, value in found.text[lang].items():
+            path, line = found.where[lang][key], found.lines[lang][key]
+            fills = contract.placeholders_for(key, ids)
+            if fills is None:
+                report.warn(
+                    path,
+                    line,
+                    f"unused key '{key}': the bot never shows this text "
+                    "(a misspelt key, or one left over?)",
+                )
+                continue
+            used = _placeholders(value)
+            if unknown := used - fills:
+                can = (
+                    f"it can use {_names(fills)}"
+                    if fills
+                    else "it fills no {placeholders} in this text"
+                )
+                report.error(
+                    path,
+                    line,
+                    f"'{key}' uses {_names(unknown)}, which the bot does not fill: {can}",
+                )
+                refused.add(key)
+            for name, meaning in contract.required_placeholders(key).items():
+                if name not in used:
+                    report.error(
+                        path,
+                        line,
+                        f"'{key}' must use {{{name}}}, which the bot fills with {meaning}",
+                    )
+                    refused.add(key)
+        others = [other for other in found.seen if other != lang]
+        for key in sorted(set(contract.expand(ids)) - set(found.seen[lang])):
+            if any(key in found.seen[other] for other in others):
+                continue  # missing here only: the translation check names it
+            home = _home(ui_dir, lang, key, found.seen[lang])
+            report.error(
+                home,
+                _section_line(found.docs, home, key),
+                f"'{key}' is missing: the bot needs this text; add it to {home.name}",
+            )
+    return refused
+
+
 def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
-    strings: dict[str, dict[str, str]] = {}
-    lines: dict[str, dict[str, int]] = {}
-    where: dict[str, dict[str, Path]] = {}
+    found = _Strings({}, {}, {}, {}, {})
+    strings, lines, where, seen = found.text, found.lines, found.where, found.seen
     for lang in LANGUAGES:
         main = ui_dir / f"{lang}.yaml"
         if not main.exists():
             report.error(main, 1, f"the UI strings for '{lang}' are missing")
             continue
-        strings[lang], lines[lang], where[lang] = {}, {}, {}
+        strings[lang], lines[lang], where[lang], seen[lang] = {}, {}, {}, {}
         for path in _ui_files(ui_dir, lang):
             doc = _read(report, path)
             if doc is None:
                 continue
+            found.docs[path] = doc
             flat: dict[str, Any] = {}
             _flatten("", doc.data or {}, flat)
             for key, value in flat.items():
                 line = doc.line(*key.split("."))
-                if key in strings[lang]:
-                    report.error(path, line, f"'{key}' is also defined in {where[lang][key].name}")
+                if key in seen[lang]:
+                    report.error(path, line, f"'{key}' is also defined in {seen[lang][key].name}")
                     continue
+                seen[lang][key] = path
                 if not isinstance(value, str) or not value.strip():
                     report.error(path, line, f"'{key}' must be non-empty text")
                     continue
@@ -417,21 +519,23 @@ def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
                 strings[lang][key] = value.strip()
                 lines[lang][key] = line
                 where[lang][key] = path
+    refused = _check_contract(report, ui_dir, found)
     if len(strings) == len(LANGUAGES):
         base, other = LANGUAGES
         for lang, rival in ((base, other), (other, base)):
-            for key in sorted(set(strings[lang]) - set(strings[rival])):
+            for key in sorted(set(seen[lang]) - set(seen[rival])):
+                target = _counterpart(seen[lang][key], lang, rival)
                 report.error(
-                    ui_dir / f"{rival}.yaml",
-                    1,
-                    f"'{key}' is in {lang}.yaml but has no translation here",
+                    target,
+                    _section_line(found.docs, target, key),
+                    f"'{key}' is in {seen[lang][key].name} but has no translation here",
                 )
-        for key in sorted(set(strings[base]) & set(strings[other])):
+        for key in sorted((set(strings[base]) & set(strings[other])) - refused):
             if _placeholders(strings[base][key]) != _placeholders(strings[other][key]):
                 report.error(
-                    ui_dir / f"{other}.yaml",
+                    where[other][key],
                     lines[other][key],
-                    f"'{key}' must use the same {{placeholders}} as in {base}.yaml",
+                    f"'{key}' must use the same {{placeholders}} as in {where[base][key].name}",
                 )
     return strings
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    ERASED_WHEN_SENT,
     AdvertCheck,
     CaseRecord,
     Counsellor,
@@ -385,6 +386,10 @@ class CaseRepository(Store):
         stands for: a relay (with the counsellor's chat), a card, a message /forget may
         delete. The text of the call is erased."""
         now = utcnow()
+        if item.relay in ERASED_WHEN_SENT:
+            await self._write(delete(OutboxItem).where(OutboxItem.id == item.id))
+            await self._checkpoint()
+            return
         async with self.sessions() as session:
             await session.execute(
                 update(OutboxItem)
@@ -452,9 +457,12 @@ class CaseRepository(Store):
             return sorted(set(rows.scalars()))
 
     # ---- erasure and retention ---------------------------------------------------------
-    async def forget_user(self, user_key: str) -> tuple[list[CaseRecord], list[tuple[int, int]]]:
-        """Erase the person from every case. Returns the cases that were still open, and the
-        copies of the person's messages in counsellors' chats as (chat, message) for deletion."""
+    async def forget_user(
+        self, user_key: str, chat_id: int
+    ) -> tuple[list[CaseRecord], list[tuple[int, int]]]:
+        """Erase the person from every case and the outbox (what is still to be sent to them is
+        erased once sent). Returns the cases that were still open, and the copies of the
+        person's messages in counsellors' chats as (chat, message) for deletion."""
         since = utcnow() - dt.timedelta(hours=47, minutes=55)
         async with self.sessions() as session:
             rows = await session.execute(
@@ -495,11 +503,19 @@ class CaseRepository(Store):
                     .where(CaseRecord.id.in_([c.id for c in still_open]))
                     .values(status=Status.CLOSED.value, closed_at=utcnow())
                 )
+            to_them = OutboxItem.chat_id == chat_id
+            pending = OutboxItem.status == OutboxStatus.PENDING.value
+            # Sent or held items go, and so do the person's words still on their way to others
             await session.execute(
                 delete(OutboxItem).where(
-                    OutboxItem.user_pseudonym == user_key,
-                    OutboxItem.status != OutboxStatus.PENDING.value,
+                    or_(OutboxItem.user_pseudonym == user_key, to_them),
+                    or_(~pending, ~to_them),
                 )
+            )
+            await session.execute(
+                update(OutboxItem)
+                .where(to_them, pending)
+                .values(relay=Relay.ERASURE.value, user_pseudonym=None, case_id=None)
             )
             await session.execute(delete(SentMessage).where(SentMessage.user_pseudonym == user_key))
             await session.commit()

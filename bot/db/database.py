@@ -34,6 +34,16 @@ def async_url(url: str) -> str:
     return url
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+"""A PostgreSQL server that drops packets is reported after this, not the system's TCP timeout."""
+
+
+def _connect_args(url: str) -> dict[str, int]:
+    if make_url(url).drivername.startswith("postgres"):
+        return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return {}
+
+
 def _ensure_sqlite_folder(url: str) -> None:
     parsed = make_url(url)
     database = parsed.database
@@ -52,13 +62,15 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Erased rows are overwritten, not left in free pages (what /forget erases is gone)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 
 def migrate(url: str) -> None:
     """Apply every Alembic migration up to the newest."""
     _ensure_sqlite_folder(url)
-    engine = create_engine(sync_url(url))
+    engine = create_engine(sync_url(url), connect_args=_connect_args(url))
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine)
     config = Config()
@@ -74,10 +86,23 @@ def migrate(url: str) -> None:
 def make_async_engine(url: str) -> AsyncEngine:
     """An async engine for the bot, with SQLite tuned for concurrent use."""
     _ensure_sqlite_folder(url)
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    engine = create_async_engine(
+        async_url(url), pool_pre_ping=True, connect_args=_connect_args(url)
+    )
     if engine.dialect.name == "sqlite":
         _sqlite_pragmas(engine.sync_engine)
     return engine
+
+
+async def checkpoint(engine: AsyncEngine) -> bool:
+    """Move SQLite's write-ahead log into the database and empty it, so no old page (holding
+    what was just erased) stays in the log file. True when done; a no-op elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = result.first()
+    return row is None or not row[0]
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

@@ -60,6 +60,12 @@ class Relay(StrEnum):
     TO_USER = "to_user"
     NOTICE_USER = "notice_user"
     DELETE = "delete"
+    ERASURE = "erasure"
+    """Sent for /forget (the confirmation, deletions); the item is erased once sent."""
+
+
+ERASED_WHEN_SENT = frozenset({Relay.DELETE, Relay.ERASURE})
+"""Items that leave no row once sent: nothing about them is needed afterwards."""
 
 
 class Base(DeclarativeBase):

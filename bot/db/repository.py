@@ -30,6 +30,8 @@ class Repository(Store):
     ) -> None:
         super().__init__(sessions)
         self.engine = engine
+        self._erased = False
+        """A person was erased: the log is emptied once the update that did it is finished."""
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -93,6 +95,9 @@ class Repository(Store):
             .where(InboxUpdate.update_id == update_id)
             .values(status=status.value, payload=None, handled_at=utcnow())
         )
+        if self._erased:
+            self._erased = False
+            await self._checkpoint()
 
     async def pending_updates(
         self, limit: int = 100, after: int | None = None
@@ -247,3 +252,4 @@ class Repository(Store):
             )
             await session.execute(delete(User).where(User.pseudonym == pseudonym))
             await session.commit()
+        self._erased = True

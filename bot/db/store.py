@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db.database import checkpoint
 from bot.db.models import Base
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -20,6 +24,12 @@ class Store:
         async with self.sessions() as session:
             session.add_all(rows)
             await session.commit()
+
+    async def _checkpoint(self) -> None:
+        """Empty SQLite's write-ahead log after an erasure (see `checkpoint`)."""
+        engine = self.sessions.kw.get("bind")
+        if isinstance(engine, AsyncEngine) and not await checkpoint(engine):
+            log.warning("the write-ahead log was busy; it is emptied at the next checkpoint")
 
     async def _write(self, statement: Any) -> int:
         """Run one UPDATE or DELETE in its own transaction; returns the rows it touched."""

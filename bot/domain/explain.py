@@ -37,7 +37,8 @@ def evidence_phrases(
     phrases = []
     for group in ranked:
         start, end = word_spans[group[0]][0], word_spans[group[-1]][1]
-        phrase = " ".join(text[start:end].split())
+        # A lone surrogate (from a JSON escape) cannot be sent back: it is quoted as "?".
+        phrase = " ".join(text[start:end].split()).encode("utf-8", "replace").decode()
         if phrase and phrase not in phrases:
             phrases.append(phrase)
     return tuple(phrases)

@@ -11,6 +11,7 @@ _SPACES = re.compile(r"\s+")
 
 SYMBOL_RUN = 8
 _SYMBOLS = re.compile(rf"[^\w\s]{{{SYMBOL_RUN + 1},}}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _broken_run(match: re.Match[str]) -> str:
@@ -20,8 +21,9 @@ def _broken_run(match: re.Match[str]) -> str:
 
 def break_symbol_runs(text: str) -> str:
     """Put a space after every 8 symbols in a long run of them (€€€…, ))))…, emoji), keeping the
-    length: spaCy's tokenizer takes quadratic time on such runs, and they carry no words."""
-    return _SYMBOLS.sub(_broken_run, text)
+    length: spaCy's tokenizer takes quadratic time on such runs, and they carry no words. Lone
+    surrogates (a JSON "\\ud800" escape) become U+FFFD: spaCy and fastText refuse them."""
+    return _SYMBOLS.sub(_broken_run, _SURROGATE.sub("\ufffd", text))
 
 
 def normalize_text(text: str) -> str:

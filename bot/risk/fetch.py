@@ -7,7 +7,8 @@ header and TLS name kept), so a DNS answer cannot change between check and use. 
 followed by hand (at most 3), each checked again. At most 2 MB after decompression (counted while
 decompressing, one layer of gzip or deflate) and 10 s; no proxy or settings from the environment.
 Every failure is a `FetchError` with a reason the person is told. Text extraction is linear in the
-size of the page, whatever its shape.
+size of the page, whatever its shape (a measured choice: lexbor, via selectolax, is quadratic on
+deeply nested tags), and runs in a worker process; at most MAX_TEXT_CHARS of it are checked.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import asyncio
 import codecs
 import html
 import ipaddress
+import multiprocessing
 import re
 import socket
 import zlib
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +32,10 @@ from charset_normalizer import from_bytes
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
+EXTRACT_SECONDS = 10.0
+MAX_TEXT_CHARS = 20_000
+"""How much of a page's text is checked: an advert is far shorter, and the checker's time grows
+with the text."""
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "PerevirBot/1.0 (job-offer safety check)"
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -240,6 +248,36 @@ def decode_page(body: bytes, header_charset: str | None) -> str:
     return body.decode(encoding, errors="replace")
 
 
+def page_text_of(body: bytes, declared: str | None, kind: str) -> str:
+    """The text of a fetched body to check, at most MAX_TEXT_CHARS (run off the event loop)."""
+    text = decode_page(body, declared)
+    if kind != "text/plain":
+        text = visible_text(text)
+    return text[:MAX_TEXT_CHARS]
+
+
+_extractor: ProcessPoolExecutor | None = None
+"""Where page text is extracted: another process, so that a page that takes its time (2 MB of
+tags is about a second of pure Python) never holds the GIL against the bot's event loop."""
+
+
+async def _extract(body: bytes, declared: str | None, kind: str) -> str:
+    global _extractor
+    if _extractor is None:
+        _extractor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    work = asyncio.get_running_loop().run_in_executor(
+        _extractor, page_text_of, body, declared, kind
+    )
+    try:
+        return await asyncio.wait_for(work, EXTRACT_SECONDS)
+    except (TimeoutError, BrokenProcessPool):
+        stuck, _extractor = _extractor, None
+        for process in list(getattr(stuck, "_processes", {}).values()):
+            process.kill()  # a stuck or dead worker is replaced by a fresh one
+        stuck.shutdown(wait=False, cancel_futures=True)
+        raise FetchError("failed") from None
+
+
 async def fetch_page(
     url: str,
     *,
@@ -301,7 +339,6 @@ async def _fetch(
                 body = await _read_limited(response)
             finally:
                 await response.aclose()
-            text = decode_page(body, response.charset_encoding)
-            page_text = text if kind == "text/plain" else visible_text(text)
+            page_text = await _extract(body, response.charset_encoding, kind)
             return FetchedPage(current, page_text)
         raise FetchError("redirects")

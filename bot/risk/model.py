@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,39 +102,43 @@ class RiskModel:
         for name in FILES:
             if not (folder / name).is_file():
                 raise ModelError(f"the risk model is missing {folder / name}: run `perevir train`")
-        try:
-            card = json.loads((folder / "model_card.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ModelError(f"{folder / 'model_card.json'} is not valid JSON: {exc}") from None
+        card = _read_json(folder / "model_card.json")
         if not isinstance(card, dict) or card.get("format") != FORMAT:
             raise ModelError(f"{folder} does not hold a Perevir risk model ({FORMAT})")
-        for name, digest in (card.get("files") or {}).items():
-            if name not in FILES[:2] or file_sha256(folder / name) != digest:
-                raise ModelError(
-                    f"{folder / name} does not match its model card (changed or foreign)"
-                )
-        if set(card.get("files") or {}) != set(FILES[:2]):
-            raise ModelError("the model card does not list the model's files")
+        _check_files(folder, card.get("files"))
+        labels = _card_labels(folder, card)
         try:
-            with np.load(folder / "weights.npz", allow_pickle=False) as arrays:
-                if set(arrays.files) != ARRAYS:
-                    raise ModelError(f"weights.npz holds unexpected arrays: {sorted(arrays.files)}")
-                idf = np.asarray(arrays["idf"], dtype=np.float64)
-                coef = np.asarray(arrays["coef"], dtype=np.float32)
-                intercept = np.asarray(arrays["intercept"], dtype=np.float32)
-        except (ValueError, OSError) as exc:
+            # Opened here: np.load leaves its own file open when the archive is broken.
+            with (folder / "weights.npz").open("rb") as handle:
+                arrays = np.load(handle, allow_pickle=False)
+                if not isinstance(arrays, np.lib.npyio.NpzFile):
+                    raise ModelError("weights.npz is not an .npz archive of arrays")
+                with arrays:
+                    if set(arrays.files) != ARRAYS:
+                        raise ModelError(
+                            f"weights.npz holds unexpected arrays: {sorted(arrays.files)}"
+                        )
+                    idf = np.asarray(arrays["idf"], dtype=np.float64)
+                    coef = np.asarray(arrays["coef"], dtype=np.float32)
+                    intercept = np.asarray(arrays["intercept"], dtype=np.float32)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(f"weights.npz cannot be read safely: {exc}") from None
-        columns = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-        labels = card.get("labels", [])
+        columns = _read_json(folder / "vocabulary.json")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise ModelError(f"{folder / 'vocabulary.json'} is not a list of feature strings")
+        if len(set(columns)) != len(columns):
+            raise ModelError(f"{folder / 'vocabulary.json'} lists a feature twice")
         if (
             coef.shape != (len(labels), len(columns))
             or idf.shape != (len(columns),)
             or intercept.shape != (len(labels),)
         ):
             raise ModelError("the model's arrays do not fit its labels and vocabulary")
+        if not all(np.isfinite(a).all() for a in (idf, coef, intercept)):
+            raise ModelError("the model's arrays hold values that are not finite numbers")
         if expected_labels is not None and labels != expected_labels:
             raise ModelError("the model was trained on a different label set: run `perevir train`")
-        space = TfidfSpace({str(f): i for i, f in enumerate(columns)}, idf)
+        space = TfidfSpace({f: i for i, f in enumerate(columns)}, idf)
         return cls(card, space, coef, intercept, lemmatizer or Lemmatizer())
 
     # ---- scoring ----------------------------------------------------------------------
@@ -219,6 +225,70 @@ class RiskModel:
         np.add.at(push, trace.last[bigram], (push_per_occurrence / span)[bigram])
         spans = [(w.start, w.end) for w in trace.words]
         return evidence_phrases(text, spans, push.tolist())
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise ModelError(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
+def _check_files(folder: Path, files: object) -> None:
+    """The card lists the two other files with their SHA-256, and they match."""
+    if not isinstance(files, dict) or set(files) != set(FILES[:2]):
+        raise ModelError(
+            f"the model card in {folder} does not list the model's files "
+            f"({', '.join(FILES[:2])} with their SHA-256)"
+        )
+    for name, digest in files.items():
+        try:
+            actual = file_sha256(folder / name)
+        except OSError as exc:
+            raise ModelError(f"{folder / name} cannot be read: {exc.strerror or exc}") from None
+        if actual != digest:
+            raise ModelError(f"{folder / name} does not match its model card (changed or foreign)")
+
+
+def _card_labels(folder: Path, card: dict[str, Any]) -> list[str]:
+    """Check the card's labels, thresholds, weights and version; the labels."""
+    where = folder / "model_card.json"
+    labels = card.get("labels")
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not all(isinstance(label, str) and label for label in labels)
+        or len(set(labels)) != len(labels)
+    ):
+        raise ModelError(f"{where}: `labels` must be a list of distinct label ids")
+    for key, low, high in (("thresholds", 0.0, 1.0), ("weights", 0.0, math.inf)):
+        values = card.get(key)
+        if values is None:
+            raise ModelError(f"{where} has no `{key}` (one number per label): run `perevir train`")
+        if not isinstance(values, dict):
+            raise ModelError(f"{where}: `{key}` must map each label to a number")
+        missing = [label for label in labels if label not in values]
+        if missing:
+            raise ModelError(f"{where}: `{key}` has no value for {', '.join(missing)}")
+        for label in labels:
+            value = values[label]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not low <= value <= high
+                or (key == "thresholds" and value == 0)
+            ):
+                bounds = "above 0 and at most 1" if key == "thresholds" else "0 or more"
+                raise ModelError(
+                    f"{where}: `{key}` for {label} is {value!r}, not a number {bounds}"
+                )
+    version = card.get("version")
+    if not isinstance(version, str) or not version:
+        raise ModelError(f"{where} has no `version`")
+    return labels
 
 
 @dataclass(frozen=True)

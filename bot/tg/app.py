@@ -165,5 +165,8 @@ def quiet_logs() -> None:
     for name in ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("telegram.ext").setLevel(logging.INFO)
+    # At DEBUG the Bot logs each call's URL (with the token) and parameters (with texts).
+    logging.getLogger("telegram.Bot").setLevel(logging.INFO)
+    logging.getLogger("telegram.request").setLevel(logging.INFO)
     # The outbox logs each 429 itself; the rate limiter would add a traceback per 429.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)

@@ -12,8 +12,10 @@ from telegram.ext import ContextTypes
 from bot.db.models import Relay
 from bot.domain.advert import find_link
 from bot.domain.cases import is_emergency
-from bot.domain.dialogue import Dialogue, Outcome
+from bot.domain.dialogue import Dialogue, HandoffEvent, Outcome, SetState
 from bot.domain.dialogue_types import Reply
+from bot.logsafe import described
+from bot.offload import TooSlow
 from bot.risk.fetch import FetchError
 from bot.services import STORAGE_ERRORS, Services
 from bot.tg.render import reply_items, send_directly
@@ -63,9 +65,23 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
     svc = services(context)
     key = svc.pseudonym(user.id)
     language, state = await svc.user_state(key)
-    outcome = decide(svc.brain.dialogue, language, state, svc)
+    dialogue = svc.brain.dialogue
+    try:
+        outcome = await svc.cpu.run(lambda: decide(dialogue, language, state, svc))
+    except TooSlow:
+        log.warning("a message took longer than %.0f s to work on; dropped", svc.cpu.budget)
+        outcome = Outcome([dialogue.error(language or "uk", "errors.too_slow")], [SetState(None)])
     follow_up = await svc.store(key, outcome, language, chat.id)
-    await deliver(context, chat.id, outcome.replies + follow_up, f"r{update.update_id}", owner=key)
+    replies, update_key = outcome.replies + follow_up, f"r{update.update_id}"
+    if erases(outcome):  # the confirmation leaves nothing behind once sent
+        await deliver(context, chat.id, replies, update_key, relay=Relay.ERASURE)
+    else:
+        await deliver(context, chat.id, replies, update_key, owner=key)
+
+
+def erases(outcome: Outcome) -> bool:
+    """Whether an outcome erases the person (/forget confirmed)."""
+    return any(isinstance(e, HandoffEvent) and e.step == "forget" for e in outcome.events)
 
 
 def command(name: str) -> Handler:
@@ -139,7 +155,8 @@ def unsupported(kind: str) -> Handler:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure without user data and tell the user kindly."""
-    log.error("handler failed: %s", type(context.error).__name__, exc_info=context.error)
+    error = context.error
+    log.error("handler failed: %s", described(error) if error else "unknown")
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     svc = services(context)

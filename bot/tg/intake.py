@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 
 from bot.db.models import InboxStatus
 from bot.db.repository import Repository
+from bot.logsafe import described
 from bot.tg.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class Intake:
         """
         if not updates:
             return
+        updates = [_cleaned(u) for u in updates]
         try:
             await self.repository.record_updates([(u.update_id, u.to_json()) for u in updates])
         except STORAGE_ERRORS as exc:
@@ -169,7 +172,7 @@ class Dispatcher(BackgroundLoop):
         key = _chat_of(update)
         self._queues.setdefault(key, []).append((update_id, update))
         if key not in self._lanes:
-            self._lanes[key] = asyncio.create_task(self._lane(key), name=f"chat-lane-{key}")
+            self._lanes[key] = asyncio.create_task(self._lane(key), name="chat-lane")
 
     async def _lane(self, key: int) -> None:
         queue = self._queues[key]
@@ -204,7 +207,7 @@ class Dispatcher(BackgroundLoop):
         try:
             await self._handle(update)
         except Exception as exc:  # a handler's failure must not stop the intake
-            log.error("update handling failed: %s", type(exc).__name__)
+            log.error("update handling failed: %s", described(exc))
         self.handled += 1
 
 
@@ -215,6 +218,30 @@ def _chat_of(update: Update) -> int:
     if update.effective_user is not None:
         return int(update.effective_user.id)
     return 0
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: Telegram's JSON may carry one as an escape; nothing downstream can encode
+it (the database, spaCy, a reply), so it becomes U+FFFD as the update comes in."""
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
+def _cleaned(update: Update) -> Update:
+    """The update with every lone surrogate in its texts replaced (one rule, at the door)."""
+    data = update.to_dict()
+    clean = _without_surrogates(data)
+    if clean == data:
+        return update
+    return Update.de_json(clean, update.get_bot())
 
 
 def _decode(payload: str, bot: Bot) -> Update | None:
