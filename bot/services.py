@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from bot.risk.fetch import FetchedPage, fetch_page
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS = (SQLAlchemyError, OSError)
+REMEMBERED_USERS = 10_000
 SHARE_WINDOW_SECONDS = 600
 """How long an unanswered question is held in memory in case the user chooses to share it."""
 
@@ -49,6 +51,9 @@ class Services:
     """How a link in a message is fetched (a port: tests plug in their own)."""
     cpu: CpuWorker = field(default_factory=CpuWorker)
     """Where the engine's CPU-heavy work runs, off the event loop."""
+    remembered: OrderedDict[str, tuple[str | None, str | None]] = field(default_factory=OrderedDict)
+    """The last known (language, state) of recent users, in memory only: with storage down, a
+    mode (e.g. "paste the advert now") and the language are not silently lost."""
     pending_misses: dict[str, tuple[float, int, str]] = field(default_factory=dict)
     pending_adverts: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
 
@@ -63,10 +68,18 @@ class Services:
     async def user_state(self, user_key: str) -> tuple[str | None, str | None]:
         """(language, conversation state); (None, None) when unknown or storage is down."""
         try:
-            return await self.repository.state(user_key)
+            known = await self.repository.state(user_key)
         except STORAGE_ERRORS as exc:
             log.warning("storage unavailable reading the user (%s)", type(exc).__name__)
-            return None, None
+            return self.remembered.get(user_key, (None, None))
+        self._remember(user_key, *known)
+        return known
+
+    def _remember(self, user_key: str, lang: str | None, state: str | None) -> None:
+        self.remembered[user_key] = (lang, state)
+        self.remembered.move_to_end(user_key)
+        while len(self.remembered) > REMEMBERED_USERS:
+            self.remembered.popitem(last=False)
 
     async def store(
         self, user_key: str, outcome: Outcome, lang: str | None = None, chat_id: int | None = None
@@ -77,6 +90,12 @@ class Services:
         now = time.monotonic()
         self._expire_pending(now)
         for event in outcome.events:
+            if isinstance(event, SetLanguage | SetState):  # first in memory, whatever storage does
+                lang_now, state_now = self.remembered.get(user_key, (lang, None))
+                if isinstance(event, SetLanguage):
+                    self._remember(user_key, event.lang, state_now)
+                else:
+                    self._remember(user_key, lang_now, event.state)
             try:
                 if isinstance(event, SetLanguage):
                     await self.repository.set_language(user_key, event.lang)
@@ -150,6 +169,7 @@ class Services:
             await self.repository.forget(user_key)
             self.pending_misses.pop(user_key, None)
             self.pending_adverts.pop(user_key, None)
+            self.remembered.pop(user_key, None)
             return [dialogue.note(ui, "handoff.forget_done", deleted=deleted)]
         if handoff is None or not handoff.enabled or chat_id is None:
             if event.step == "request":

@@ -19,3 +19,25 @@ async def test_forget_with_the_database_down_says_nothing_was_erased_and_to_try_
     replies = await services.store("someone", Outcome([], [HandoffEvent("forget")]), "en", 42)
     [reply] = replies
     assert reply.text == services.brain.dialogue.text("en", "handoff.forget_failed")
+
+
+async def test_with_the_database_down_the_check_an_advert_mode_is_kept(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*_args: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    dialogue = services.brain.dialogue
+    await services.store("someone", dialogue.action("lang:en", None, 30), None, 42)
+    monkeypatch.setattr(services.repository, "state", down)
+    monkeypatch.setattr(services.repository, "set_state", down)
+    asked = dialogue.action("menu:check", "en", 30)
+    await services.store("someone", asked, "en", 42)
+    language, state = await services.user_state("someone")
+    advert = (
+        "Warehouse job in Poland, 3000 EUR, we keep your passport for registration, "
+        "pay 200 EUR for the visa to our manager, leave tomorrow, no contract needed"
+    )
+    [card, *_] = dialogue.message(advert, language, state, False).replies
+    assert language == "en"
+    assert dialogue.text("en", "risk.level.high") in card.text
