@@ -10,9 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.brain import Brain
+from bot.db.errors import StorageError
 from bot.db.repository import Repository
 from bot.domain.cases import Reason
 from bot.domain.dialogue import (
@@ -32,7 +31,7 @@ from bot.privacy import pseudonym
 from bot.risk.fetch import FetchedPage, fetch_page
 
 log = logging.getLogger(__name__)
-STORAGE_ERRORS = (SQLAlchemyError, OSError)
+STORAGE_ERRORS = (StorageError,)
 REMEMBERED_USERS = 10_000
 SHARE_WINDOW_SECONDS = 600
 """How long an unanswered question is held in memory in case the user chooses to share it."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import OperationalError
 
+from bot.db.errors import StorageError
 from bot.domain.dialogue import HandoffEvent, Outcome
 from bot.services import Services
 
@@ -13,7 +13,7 @@ async def test_forget_with_the_database_down_says_nothing_was_erased_and_to_try_
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def down(*_args: object) -> None:
-        raise OperationalError("DELETE", {}, Exception("database is locked"))
+        raise StorageError("OperationalError")
 
     monkeypatch.setattr(services.repository, "forget", down)
     replies = await services.store("someone", Outcome([], [HandoffEvent("forget")]), "en", 42)
@@ -25,7 +25,7 @@ async def test_with_the_database_down_the_check_an_advert_mode_is_kept(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def down(*_args: object) -> None:
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
+        raise StorageError("OperationalError")
 
     dialogue = services.brain.dialogue
     await services.store("someone", dialogue.action("lang:en", None, 30), None, 42)

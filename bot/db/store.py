@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db.database import checkpoint
+from bot.db.errors import mapped
 from bot.db.models import Base
 
 log = logging.getLogger(__name__)
 
 
 class Store:
-    """A repository over a session factory."""
+    """A repository over a session factory; every public coroutine of a subclass raises
+    StorageError (and only that) when the database fails."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.iscoroutinefunction(member):
+                setattr(cls, name, mapped(member))
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions

@@ -16,17 +16,17 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot.db.errors import StorageError
 from bot.db.models import InboxStatus
 from bot.db.repository import Repository
 from bot.logsafe import described
 from bot.tg.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
-STORAGE_ERRORS = (SQLAlchemyError, OSError)
+STORAGE_ERRORS = (StorageError,)
 MAX_ATTEMPTS = 3
 """An update that was being handled when the bot died this many times is given up."""
 

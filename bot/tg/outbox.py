@@ -14,11 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.db.cases_repo import CaseRepository
+from bot.db.errors import StorageError
 from bot.db.models import OutboxItem, OutboxStatus, Relay, utcnow
 from bot.tg.background import BackgroundLoop
 
@@ -63,7 +63,7 @@ class OutboxSender(BackgroundLoop):
             self._wake.clear()
             try:
                 sent = await self.flush()
-            except (SQLAlchemyError, OSError) as exc:
+            except StorageError as exc:
                 log.warning("outbox: storage unavailable (%s)", type(exc).__name__)
                 sent = 0
             if not sent:
