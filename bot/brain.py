@@ -9,7 +9,8 @@ from pathlib import Path
 from bot.content import Content, load_content
 from bot.content.view import RenderedContent
 from bot.domain.dialogue import Dialogue
-from bot.domain.faq import FaqDocument, FaqIndex
+from bot.domain.faq import FaqDocument
+from bot.faq.index import FaqIndex
 from bot.nlp import Lemmatizer, detect_language
 from bot.risk.model import ModelError, RiskModel
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.faq import Band, FaqDocument, FaqIndex
+from bot.domain.faq import Band, FaqDocument
+from bot.faq.index import FaqIndex
 from bot.nlp import Lemmatizer
 
 DOCS = [

@@ -14,7 +14,7 @@ from bot.domain import states
 from bot.domain.advert import looks_like_advert, risk_card, too_short
 from bot.domain.cases import Reason, WorkingHours, is_emergency
 from bot.domain.dialogue_types import Button, ContentView, Reply
-from bot.domain.faq import Band, FaqIndex, FaqMatch
+from bot.domain.faq import Band, FaqMatch, FaqSearch
 from bot.domain.risk import Assessment
 
 MAX_QUESTION_LENGTH = 1000
@@ -119,7 +119,7 @@ class Dialogue:
     def __init__(
         self,
         content: ContentView,
-        faq: FaqIndex,
+        faq: FaqSearch,
         detect: Detector,
         check_advert: AdvertChecker | None = None,
     ) -> None:

@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.domain.explain import evidence_phrases
-from bot.domain.features import TfidfSpace
 from bot.domain.risk import Assessment, Flag, assess
 from bot.nlp import Lemmatizer, detect_language
+from bot.nlp.features import TfidfSpace
 from bot.risk.features import Word, bigram_feature, word_features, words
 
 FORMAT = "perevir-risk/1"

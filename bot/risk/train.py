@@ -14,9 +14,9 @@ from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import fbeta_score
 
-from bot.domain.features import TfidfSpace
 from bot.domain.risk import WEIGHTS
 from bot.nlp import Lemmatizer
+from bot.nlp.features import TfidfSpace
 from bot.risk.data import (
     TRAINING_DIR,
     Example,

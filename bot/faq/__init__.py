@@ -1,0 +1,1 @@
+"""FAQ retrieval: the trained index over the FAQ entries (numpy, scipy, scikit-learn)."""
