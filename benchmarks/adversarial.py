@@ -29,7 +29,7 @@ from benchmarks.report import Row, timing_row
 from benchmarks.stats import Timing
 from bot.brain import Brain
 from bot.config import PROJECT_ROOT
-from bot.risk.fetch import FetchedPage, fetch_page
+from bot.web.fetch import FetchedPage, fetch_page
 
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))

@@ -28,7 +28,7 @@ from bot.domain.dialogue_types import Reply
 from bot.handoff import Handoff
 from bot.offload import CpuWorker
 from bot.privacy import pseudonym
-from bot.risk.fetch import FetchedPage, fetch_page
+from bot.web.fetch import FetchedPage, fetch_page
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS = (StorageError,)

@@ -88,7 +88,7 @@ async def test_a_link_to_a_private_address_is_refused_and_text_is_asked_for(
 async def test_a_slow_link_delays_only_its_own_chat(
     server: BotApiServer, services: Services
 ) -> None:
-    from bot.risk.fetch import FetchedPage
+    from bot.web.fetch import FetchedPage
 
     release = asyncio.Event()
 

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from bot.risk.fetch import MAX_BYTES, FetchError, fetch_page, visible_text
+from bot.web.fetch import MAX_BYTES, FetchError, fetch_page, visible_text
 
 PUBLIC = "93.184.216.34"
 ADVERT = "<html><head><script>x()</script></head><body><h1>Job</h1><p>Packers in Poland</p></body>"
@@ -190,7 +190,7 @@ async def test_an_http_error_reports_its_status() -> None:
 
 
 async def test_a_slow_site_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.risk.fetch.TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr("bot.web.fetch.TIMEOUT_SECONDS", 0.2)
 
     async def slow(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(2)

@@ -169,7 +169,7 @@ LINK_REFUSALS = frozenset(
         "failed",
     }
 )
-"""The reasons bot/risk/fetch.py gives in FetchError (the test checks it against the code)."""
+"""The reasons bot/web/fetch.py gives in FetchError (the test checks it against the code)."""
 
 FAMILY_IDS: dict[str, frozenset[str] | None] = {
     "level": frozenset(level.value for level in RiskLevel),

@@ -1,1 +1,1 @@
-"""The job-offer checker: features, training data, the trained model, evaluation, fetching links."""
+"""The job-offer checker: features, training data, the trained model, evaluation."""

@@ -16,7 +16,7 @@ from bot.domain.dialogue import Dialogue, HandoffEvent, Outcome, SetState
 from bot.domain.dialogue_types import Reply
 from bot.logsafe import described
 from bot.offload import TooSlow
-from bot.risk.fetch import FetchError
+from bot.web.fetch import FetchError
 from bot.services import STORAGE_ERRORS, Services
 from bot.tg.render import reply_items, send_directly
 

@@ -1,0 +1,1 @@
+"""Adapters to the web: fetching a page a person sent a link to, safely."""
