@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+EVALUATION_DIR = PROJECT_ROOT / "evaluation"
+"""Held-out sets `perevir evaluate` reports on (evaluation/README.md); never tuned on."""
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 
 

@@ -17,7 +17,6 @@ from tests.e2e_support import make_services
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 MODELS_DIR = PROJECT_ROOT / "models"
-DATA_DIR = Path(__file__).resolve().parent / "data"
 POSTGRES_URL = os.environ.get("PEREVIR_TEST_POSTGRES_URL")
 
 

@@ -124,3 +124,41 @@ def test_check_ad_refuses_empty_input_and_reads_broken_encodings() -> None:
 def test_the_console_takes_a_digit_that_is_not_ascii_as_text() -> None:
     result = runner.invoke(app, ["chat"], input="²\n")
     assert result.exit_code == 0, result.output
+
+
+def test_the_content_check_shape_matches_the_report() -> None:
+    """bot.cli.shapes defines the printed JSON; CheckReport.as_json must not drift from it."""
+    from bot.cli.shapes import content_check_json
+    from bot.content.check import CheckReport
+    from bot.content.loader import Problem
+
+    report = CheckReport(
+        entries=2,
+        languages={"uk": 2, "en": 1},
+        missing_translations=["visa-free"],
+        problems=[
+            Problem("faq/a.yaml", 3, "no answer"),
+            Problem("faq/b.yaml", 7, "confusable", severity="warning"),
+        ],
+    )
+    assert content_check_json(report) == report.as_json()
+
+
+def test_the_check_ad_shape_matches_the_report_module() -> None:
+    """The same for check_result_json, while bot.risk.report still has its own copy."""
+    from bot.cli.model import _advice
+    from bot.cli.shapes import check_ad_json
+    from bot.risk.model import RiskModel
+    from bot.risk.report import check_result_json
+    from tests.conftest import CONTENT_DIR, MODELS_DIR
+
+    model = RiskModel.load(MODELS_DIR / "risk")
+    adverts = (
+        "Passport stays with the manager, pay 200 EUR.",
+        "Паспорт залишиться у менеджера, оплата 200 євро.",
+        "Паспорт останется у менеджера, оплата 200 евро.",
+    )
+    for text in adverts:
+        result = model.check(text)
+        shape = check_ad_json(result, _advice(result, CONTENT_DIR))
+        assert shape == check_result_json(result, CONTENT_DIR)

@@ -336,7 +336,7 @@ def test_required_placeholders_are_ones_the_bot_fills() -> None:
 
 
 def test_the_link_refusals_are_the_reasons_the_fetcher_gives() -> None:
-    source = (BOT_DIR / "risk" / "fetch.py").read_text(encoding="utf-8")
+    source = (BOT_DIR / "web" / "fetch.py").read_text(encoding="utf-8")
     reasons = set(re.findall(r'FetchError\("([a-z_]+)"', source))
     assert reasons == contract.LINK_REFUSALS
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import EVALUATION_DIR
 from bot.nlp import Lemmatizer, detect_language, normalize_text
 from bot.quality.langid_eval import evaluate_langid
-from tests.conftest import DATA_DIR
 
 LANGID_MIN_ACCURACY = 0.95
 
@@ -53,7 +53,7 @@ def test_an_emoji_has_no_language() -> None:
 
 
 def test_language_identification_accuracy_on_short_messages() -> None:
-    correct, total, mistakes = evaluate_langid(DATA_DIR / "langid.yaml")
+    correct, total, mistakes = evaluate_langid(EVALUATION_DIR / "langid.yaml")
     assert total >= 100
     assert correct / total >= LANGID_MIN_ACCURACY, mistakes
 

@@ -1,0 +1,5 @@
+"""`python -m bot.cli`: the same command as `perevir` (the crash and start-up tests run it so)."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""`perevir content`: check what editors write, preview an entry, list unanswered questions."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli import shapes
+from bot.cli.shared import content_or_exit, settings, startup_faults
+
+app = typer.Typer(help="Check and preview the content editors write.", no_args_is_help=True)
+
+
+@app.command("check")
+def content_check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    content_dir: Annotated[Path | None, typer.Option(help="The content folder.")] = None,
+    summary: Annotated[bool, typer.Option("--summary", help="Errors and totals only.")] = False,
+) -> None:
+    """Check every content file; exit 1 on errors, 0 with warnings only."""
+    from bot.content.check import run_check
+
+    folder = content_dir or settings().content_dir
+    report = run_check(folder)
+    if as_json:
+        typer.echo(shapes.dumps(shapes.content_check_json(report)))
+    else:
+        typer.echo(report.as_text(show_warnings=not summary))
+    raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command("preview")
+def content_preview(entry_id: Annotated[str, typer.Argument(help="The entry's id.")]) -> None:
+    """Show an FAQ entry as a user sees it, in each language."""
+    from bot.content.view import RenderedContent
+    from bot.domain.dialogue import Dialogue
+    from bot.terminal import plain
+
+    config = settings()
+    content = content_or_exit(config)
+    if content.entry(entry_id) is None:
+        known = ", ".join(sorted(e.id for e in content.faq))
+        typer.echo(f"No entry '{entry_id}'. Known ids: {known}", err=True)
+        raise typer.Exit(1)
+    view = Dialogue(RenderedContent(content), None, lambda text: (None, 0.0))  # type: ignore[arg-type]
+    for lang in ("uk", "en"):
+        reply = view.action(f"faq:{entry_id}", lang, config.retention_days).replies[0]
+        buttons = " ".join(f"[{b.label}]" for row in reply.buttons for b in row)
+        typer.echo(f"===== {lang} =====\n{plain(reply.text)}\n{buttons}\n")
+
+
+@app.command("gaps")
+def content_gaps(
+    limit: Annotated[int, typer.Option(help="How many rows.")] = 30,
+) -> None:
+    """Questions the bot could not answer, by language and nearest topic, most frequent first."""
+    from bot.db.database import make_async_engine, make_sessionmaker
+    from bot.db.repository import Repository
+    from bot.runtime import prepare_database
+
+    config = settings()
+    with startup_faults():
+        url = prepare_database(config)
+
+    async def read() -> list[tuple[str, str | None, int, list[str]]]:
+        engine = make_async_engine(url)
+        try:
+            return await Repository(make_sessionmaker(engine), engine).gaps()
+        finally:
+            await engine.dispose()
+
+    rows = asyncio.run(read())
+    if not rows:
+        typer.echo("No unanswered questions recorded yet.")
+        return
+    typer.echo(f"{'count':>6}  lang  nearest topic")
+    for lang, topic, count, shared in rows[:limit]:
+        typer.echo(f"{count:>6}  {lang:4}  {topic or '-'}")
+        for text in shared[:5]:
+            typer.echo(f"          shared: {text[:120]!r}")

@@ -1,0 +1,121 @@
+"""`perevir evaluate`: measure the bot on the held-out sets in evaluation/ and the risk test split.
+
+These commands only report; nothing is tuned on the sets they read (see evaluation/README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli import shapes
+from bot.cli.shared import brain, risk_model, settings
+from bot.config import EVALUATION_DIR, PROJECT_ROOT
+
+FAQ_SET = EVALUATION_DIR / "faq"
+"""Held-out paraphrases of the FAQ questions, and questions the bot must not answer."""
+LANGID_SET = EVALUATION_DIR / "langid.yaml"
+"""Short messages labelled with the language a reader would answer in."""
+
+app = typer.Typer(help="Measure the bot on held-out data.", no_args_is_help=True)
+
+
+@app.command("faq")
+def evaluate_faq_command(
+    data: Annotated[Path, typer.Option(help="Folder of held-out questions.")] = FAQ_SET,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    show_failures: Annotated[bool, typer.Option("--failures")] = False,
+) -> None:
+    """Top-1 accuracy per language on held-out paraphrases."""
+    from bot.quality.faq_eval import evaluate_faq, load_eval_items
+
+    dialogue = brain(settings()).dialogue
+    scores = evaluate_faq(dialogue, load_eval_items(data))
+    if as_json:
+        typer.echo(shapes.dumps(shapes.faq_evaluation_json(scores)))
+        return
+    typer.echo(
+        f"{'lang':5} {'questions':>9} {'top-1':>7} {'answered right':>15} "
+        f"{'wrong answers':>14} {'off-topic answered':>19}"
+    )
+    for lang, s in sorted(scores.items()):
+        typer.echo(
+            f"{lang:5} {s.questions:9d} {s.top1_accuracy:7.1%} {s.answer_accuracy:15.1%} "
+            f"{s.wrong_answer_rate:14.1%} {s.out_of_scope_answered:>10d} of {s.out_of_scope}"
+        )
+    if show_failures:
+        for lang, s in sorted(scores.items()):
+            for question, expected, got in s.failures:
+                typer.echo(f"  [{lang}] {question!r}: expected {expected}, got {got}")
+
+
+@app.command("langid")
+def evaluate_langid_command(
+    data: Annotated[Path, typer.Option(help="Labelled short messages.")] = LANGID_SET,
+) -> None:
+    """Accuracy of language identification on short messages."""
+    from bot.quality.langid_eval import evaluate_langid
+
+    correct, total, mistakes = evaluate_langid(data)
+    typer.echo(f"language identification: {correct}/{total} = {correct / max(total, 1):.1%}")
+    for text, expected, got in mistakes:
+        typer.echo(f"  {text!r}: expected {expected}, got {got}")
+
+
+@app.command("risk")
+def evaluate_risk_command(
+    external: Annotated[Path | None, typer.Option(help="../shared/data/external")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the PNG charts.")] = PROJECT_ROOT
+    / "reports"
+    / "risk",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Per-label and per-language metrics on the test split, beside the keyword baseline."""
+    from bot.risk.data import load_examples, load_splits, split_examples
+    from bot.risk.evaluate import evaluate_external, evaluate_split, write_charts
+
+    model = risk_model(settings())
+    test = split_examples(load_examples(), load_splits())["test"]
+    reports = evaluate_split(model, test)
+    charts = write_charts(model, test, reports, out)
+    ext = evaluate_external(model, external) if external else {}
+    if as_json:
+        typer.echo(shapes.dumps(shapes.risk_evaluation_json(reports, ext)))
+        return
+    langs = list(reports["model"].per_label)
+    typer.echo(f"Test split: {len(test)} texts. F1 per label (model / keyword baseline):")
+    typer.echo(f"{'label':22}" + "".join(f"{lang:>14}" for lang in langs) + f"{'P':>7}{'R':>7}")
+    for label in model.labels:
+        cells = "".join(
+            f"{reports['model'].per_label[lang][label]['f1']:>7.2f}/"
+            f"{reports['baseline'].per_label[lang][label]['f1']:<6.2f}"
+            for lang in langs
+        )
+        overall = reports["model"].per_label["all"][label]
+        typer.echo(f"{label:22}{cells}{overall['precision']:>7.2f}{overall['recall']:>7.2f}")
+    for name in ("model", "baseline"):
+        for cut, row in reports[name].levels.items():
+            typer.echo(
+                f"{name:8} called {cut:7}: recall on risky {row['recall_risky']:.3f}, "
+                f"false-positive rate on legitimate {row['false_positive_rate']:.3f}"
+            )
+    typer.echo("Charts: " + ", ".join(str(c) for c in charts))
+    if "irish" in ext:
+        irish = ext["irish"]
+        typer.echo(
+            f"Irish adverts: {irish['adverts']}; high {irish['high_share']:.1%}, "
+            f"medium {irish['medium_share']:.1%}. Top 20 by score:"
+        )
+        for row in irish["top20"]:
+            typer.echo(
+                f"  {row['score']:.2f} {row['level']:6} {row['id']}: {row['title'][:60]} "
+                f"{row['flags']} {row['evidence']}"
+            )
+    if "emscad" in ext:
+        for kind, row in ext["emscad"].items():
+            typer.echo(
+                f"EMSCAD {kind}: {row['adverts']} adverts; high {row['high_share']:.1%}, "
+                f"medium+ {row['medium_plus_share']:.1%}, any flag {row['any_flag_share']:.1%}"
+            )

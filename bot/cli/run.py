@@ -1,0 +1,111 @@
+"""Talking to the bot: `perevir run` (Telegram), `perevir chat` (this terminal), `perevir ask`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli import shapes
+from bot.cli.shared import brain, settings, startup_faults
+from bot.config import Settings
+
+NO_TOKEN = """No Telegram bot token is set, so the bot cannot go online yet.
+
+To get one: open Telegram, talk to @BotFather, send /newbot and follow the steps.
+Then put the token in a .env file next to the Makefile:
+
+    TELEGRAM_BOT_TOKEN=123456789:AA...
+
+and run `make run` again.
+
+Meanwhile you can try the bot right here in the terminal: `perevir chat`."""
+
+
+def _chat(config: Settings) -> None:
+    from bot.terminal import TerminalChat
+
+    chat = TerminalChat(brain(config).dialogue, config.retention_days)
+    typer.echo("Perevir in your terminal. Type a question, a number to choose, /quit to leave.\n")
+    chat.loop(input, typer.echo)
+
+
+def run() -> None:
+    """Run the Telegram bot (long polling)."""
+    config = settings()
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # import chatter
+    if config.telegram_bot_token is None:
+        typer.echo(NO_TOKEN)
+        if sys.stdin.isatty() and typer.confirm("\nStart the local console now?", default=True):
+            _chat(config)
+        return
+    from bot.runtime import open_services, open_storage
+    from bot.startup import bot_api_fault, check_bot_api
+
+    token = config.telegram_bot_token.get_secret_value()
+    api_url = config.telegram_api_url
+    with startup_faults():
+        # The quick checks first (and before the heavy imports): the language models take a while.
+        storage = open_storage(config)
+        asyncio.run(check_bot_api(token, api_url))
+        services = open_services(config, brain(config), storage)
+
+    from telegram.error import TelegramError
+
+    from bot.reload import ContentWatcher
+    from bot.tg.app import build_application, quiet_logs, start, stop, watch_content
+
+    quiet_logs()
+    application = build_application(token, api_url, services)
+    watch_content(application, ContentWatcher(config.content_dir, services))
+
+    async def serve() -> None:
+        try:
+            await start(application)
+        except TelegramError as exc:
+            with contextlib.suppress(Exception):
+                await stop(application)
+            raise bot_api_fault(exc, token, api_url) from None
+        typer.echo("Perevir is running. Press Ctrl+C to stop.")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await stop(application)
+
+    try:
+        with startup_faults():
+            asyncio.run(serve())
+    except KeyboardInterrupt:
+        typer.echo("Stopped.")
+
+
+def chat() -> None:
+    """Talk to the bot in this terminal (no Telegram needed)."""
+    _chat(settings())
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Ukrainian or English.")],
+    lang: Annotated[str | None, typer.Option("--lang", help="Answer in uk or en.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Answer one question from the FAQ."""
+    if lang not in (None, "uk", "en"):
+        typer.echo("--lang must be uk or en", err=True)
+        raise typer.Exit(2)
+    from bot.terminal import plain
+
+    dialogue = brain(settings()).dialogue
+    result = dialogue.understand(question, lang, force=lang)
+    if as_json:
+        typer.echo(shapes.dumps(shapes.ask_json(result)))
+        return
+    outcome = dialogue.question(question, lang)
+    typer.echo("\n\n".join(plain(r.text) for r in outcome.replies))
