@@ -44,7 +44,7 @@ model: $(STAMP)
 
 unit: $(STAMP) model
 	$(BIN)/perevir content check --summary
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
 
 test: lint types unit
 

@@ -16,9 +16,11 @@ from typing import Any
 
 from bot.db.cases_repo import CaseRepository, to_case
 from bot.db.models import CaseRecord, OutboxItem, OutboxStatus, Relay, utcnow
+from bot.domain.actions import CloseCase, Consent, EndCase, RateCase, SendTo, TakeCase
 from bot.domain.cases import CaseOutcome, Reason, Status, open_case, waiting_time
 from bot.domain.dialogue import Dialogue
 from bot.domain.dialogue_types import Button, Reply
+from bot.domain.language import ui_language
 
 log = logging.getLogger(__name__)
 CAPTIONED = frozenset({"photo", "video", "document", "audio", "voice", "animation"})
@@ -54,14 +56,27 @@ class StaffReply:
     buttons: tuple[tuple[Button, ...], ...] = ()
 
 
-def staff_language(telegram_code: str | None) -> str:
-    """The one rule for counsellor-facing texts: English when the counsellor's Telegram is in
-    English, otherwise Ukrainian."""
-    return "en" if (telegram_code or "").startswith("en") else "uk"
-
-
 def _html(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def owns_case(
+    record: CaseRecord | None, *, person: str | None = None, counsellor: int | None = None
+) -> bool:
+    """The one ownership rule of case-scoped actions (buttons and commands about one case).
+
+    A person acts only on their own case: its pseudonym is theirs (erased cases have none, so
+    nobody owns them). A counsellor acts only on a case they hold: it is assigned to them, or
+    was when it ended (a transfer back to the queue lets go of it). Say who pressed: `person`
+    (pseudonym) or `counsellor` (Telegram id). Taking a waiting case is the one case action
+    open to every counsellor; the person's `end` and consent buttons act on the presser's own
+    open case, found by their pseudonym.
+    """
+    if record is None or (person is None) == (counsellor is None):
+        return False
+    if person is not None:
+        return record.user_pseudonym is not None and record.user_pseudonym == person
+    return record.counsellor_id is not None and record.counsellor_id == counsellor
 
 
 class Handoff:
@@ -86,7 +101,7 @@ class Handoff:
 
     def t(self, lang: str | None, key: str, **params: object) -> str:
         """A UI string."""
-        return self._dialogue().text(lang if lang in ("uk", "en") else "uk", key, **params)
+        return self._dialogue().text(ui_language(lang), key, **params)
 
     def display_name(self, counsellor_id: int, lang: str) -> str:
         """What the person sees of a counsellor: a configured display name, never the account."""
@@ -126,8 +141,8 @@ class Handoff:
                 text,
                 (
                     (
-                        Button(self.t(lang, "handoff.agree"), "ho:yes"),
-                        Button(self.t(lang, "handoff.decline"), "ho:no"),
+                        Button.of(self.t(lang, "handoff.agree"), Consent(True)),
+                        Button.of(self.t(lang, "handoff.decline"), Consent(False)),
                     ),
                 ),
             )
@@ -244,10 +259,12 @@ class Handoff:
         ]
 
     async def useful(self, case_id: int, yes: bool, lang: str, user_key: str) -> list[Reply]:
-        """Store whether the help was useful (no text); only the person of the case may."""
+        """Store whether the help was useful (no text); only the person of the case may: to
+        anyone else it is a stale button, answered with the menu and recording nothing."""
         record = await self.repo.get(case_id)
-        if record is not None and record.user_pseudonym == user_key:
-            await self.repo.set_fields(case_id, useful=yes)
+        if not owns_case(record, person=user_key):
+            return self._refused_person(lang)
+        await self.repo.set_fields(case_id, useful=yes)
         return [Reply(self.t(lang, "handoff.useful_thanks"))]
 
     async def during_case(self, user_key: str, lang: str) -> list[Reply] | None:
@@ -352,7 +369,9 @@ class Handoff:
             elif len(mine) > 1:
                 return StaffReply(
                     self.t(lang, "counsellor.choose_case"),
-                    tuple((Button(f"#{c.tag}", f"to:{c.id}:{message.message_id}"),) for c in mine),
+                    tuple(
+                        (Button.of(f"#{c.tag}", SendTo(c.id, message.message_id)),) for c in mine
+                    ),
                 )
             else:
                 return StaffReply(self.t(lang, "counsellor.no_case_selected"))
@@ -380,11 +399,11 @@ class Handoff:
         lang: str,
     ) -> StaffReply | None:
         if (
-            record.status != Status.ASSIGNED.value
-            or record.counsellor_id != counsellor_id
+            not owns_case(record, counsellor=counsellor_id)
+            or record.status != Status.ASSIGNED.value
             or record.user_chat_id is None
         ):
-            return StaffReply(self.t(lang, "counsellor.not_your_case", tag=record.tag))
+            return StaffReply(self._refused_counsellor(record, lang))
         if record.person_blocked:
             return StaffReply(self.t(lang, "counsellor.person_blocked", tag=record.tag))
         item: dict[str, Any] = {
@@ -412,7 +431,7 @@ class Handoff:
         record = await self.repo.by_tag(tag)
         if (
             record is None
-            or record.counsellor_id != counsellor_id
+            or not owns_case(record, counsellor=counsellor_id)
             or record.status != Status.ASSIGNED.value
         ):
             return self.t(lang, "counsellor.no_case_selected")
@@ -443,7 +462,7 @@ class Handoff:
             record = (chosen or mine)[0] if chosen or len(mine) == 1 else None
         if (
             record is None
-            or record.counsellor_id != counsellor_id
+            or not owns_case(record, counsellor=counsellor_id)
             or record.status != Status.ASSIGNED.value
         ):
             return None
@@ -481,12 +500,12 @@ class Handoff:
             return StaffReply(self.t(lang, "counsellor.no_case_selected"))
         return StaffReply(
             self.t(lang, "counsellor.close_prompt", tag=record.tag),
-            tuple((b,) for b in self._outcome_buttons(record, "close", lang)),
+            tuple((b,) for b in self._outcome_buttons(record, lang)),
         )
 
-    def _outcome_buttons(self, record: CaseRecord, verb: str, lang: str) -> list[Button]:
+    def _outcome_buttons(self, record: CaseRecord, lang: str) -> list[Button]:
         return [
-            Button(self.t(lang, f"counsellor.outcome.{o.value}"), f"{verb}:{record.id}:{o.value}")
+            Button.of(self.t(lang, f"counsellor.outcome.{o.value}"), CloseCase(record.id, o))
             for o in CaseOutcome
         ]
 
@@ -494,8 +513,8 @@ class Handoff:
         """Record the outcome: close an assigned case (the person is told), or label an
         already-ended one."""
         record = await self.repo.get(case_id)
-        if record is None or record.counsellor_id != counsellor_id:
-            return self.t(lang, "counsellor.not_allowed")
+        if record is None or not owns_case(record, counsellor=counsellor_id):
+            return self._refused_counsellor(record, lang)
         label = self.t(lang, f"counsellor.outcome.{outcome.value}")
         if record.status == Status.CLOSED.value:
             await self.repo.record_outcome(case_id, outcome)
@@ -583,14 +602,23 @@ class Handoff:
         return len(deletable)
 
     # ---- helpers ---------------------------------------------------------------------
+    def _refused_person(self, lang: str) -> list[Reply]:
+        """A person pressed a button of a case that is not theirs: a stale button, so the menu
+        (as for any stale button), and nothing said about the case."""
+        return [self._dialogue().menu(lang)]
+
+    def _refused_counsellor(self, record: CaseRecord | None, lang: str) -> str:
+        """A counsellor pressed a button of a case they do not hold."""
+        return self.t(lang, "counsellor.not_your_case", tag=record.tag if record else "?")
+
     def _useful_buttons(self, lang: str, case_id: int) -> tuple[Button, ...]:
         return (
-            Button(self.t(lang, "handoff.useful_yes"), f"hf:{case_id}:1"),
-            Button(self.t(lang, "handoff.useful_no"), f"hf:{case_id}:0"),
+            Button.of(self.t(lang, "handoff.useful_yes"), RateCase(case_id, True)),
+            Button.of(self.t(lang, "handoff.useful_no"), RateCase(case_id, False)),
         )
 
     def _end_button(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        return ((Button(self.t(lang, "handoff.end_button"), "end"),),)
+        return ((Button.of(self.t(lang, "handoff.end_button"), EndCase()),),)
 
     def _card(self, record: CaseRecord, key: str) -> dict[str, Any]:
         lang = record.language
@@ -621,7 +649,7 @@ class Handoff:
                 "text": text,
                 "parse_mode": "HTML",
                 "reply_markup": keyboard(
-                    [(Button(self.t(lang, "counsellor.take_button"), f"take:{record.id}"),)]
+                    [(Button.of(self.t(lang, "counsellor.take_button"), TakeCase(record.id)),)]
                 ),
             },
         }
@@ -647,9 +675,7 @@ class Handoff:
         lang = await self.staff_lang(record.counsellor_id)
         params: dict[str, Any] = {"text": self.t(lang, key, tag=record.tag)}
         if with_outcomes and record.outcome is None:
-            params["reply_markup"] = keyboard(
-                [(b,) for b in self._outcome_buttons(record, "close", lang)]
-            )
+            params["reply_markup"] = keyboard([(b,) for b in self._outcome_buttons(record, lang)])
         return {
             "dedupe_key": dedupe,
             "chat_id": record.counsellor_id,

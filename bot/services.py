@@ -25,6 +25,7 @@ from bot.domain.dialogue import (
     ShareMiss,
 )
 from bot.domain.dialogue_types import Reply
+from bot.domain.language import ui_language
 from bot.handoff import Handoff
 from bot.offload import CpuWorker
 from bot.privacy import pseudonym
@@ -161,7 +162,7 @@ class Services:
         self, event: HandoffEvent, user_key: str, lang: str | None, chat_id: int | None
     ) -> list[Reply]:
         dialogue = self.brain.dialogue
-        ui = lang if lang in ("uk", "en") else "uk"
+        ui = ui_language(lang)
         handoff = self.handoff
         if event.step == "forget":
             deleted = await handoff.forget(user_key, chat_id or 0) if handoff and chat_id else 0

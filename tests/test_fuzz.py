@@ -29,8 +29,8 @@ from bot.domain.advert import risk_card
 from bot.domain.dialogue import HandoffEvent, Outcome, ShareMiss
 from bot.domain.dialogue_types import Reply
 from bot.domain.risk import RiskLevel
-from bot.web.fetch import FetchedPage, FetchError
 from bot.services import Services
+from bot.web.fetch import FetchedPage, FetchError
 from tests.e2e_support import choose_english, running_bot, settled
 from tests.support.bot_api import MAX_CALLBACK_DATA, BotApiServer, parse_html
 from tests.support.fuzz_inputs import Fuzz

@@ -12,9 +12,9 @@ import pytest
 from bot.brain import Brain
 from bot.domain.dialogue import Outcome
 from bot.logsafe import described
-from bot.web.fetch import FetchedPage
 from bot.services import Services
 from bot.tg.app import quiet_logs
+from bot.web.fetch import FetchedPage
 from tests.e2e_support import TOKEN, buttons, choose_english, make_services, running_bot, settled
 from tests.support.bot_api import BotApiServer
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from bot.domain.actions import AskCounsellor
+from bot.domain.cases import Reason
 from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.risk import Assessment
 
@@ -69,7 +71,8 @@ def risk_card(content: ContentView, lang: str, assessment: Assessment) -> Reply:
     parts.append(f"<i>{content.text(lang, 'risk.disclaimer')}</i>")
     buttons: tuple[tuple[Button, ...], ...] = ()
     if assessment.flags:
-        buttons = ((Button(content.text(lang, "risk.talk_button"), "handoff:advert"),),)
+        talk = Button.of(content.text(lang, "risk.talk_button"), AskCounsellor(Reason.RISKY_ADVERT))
+        buttons = ((talk,),)
     return Reply("\n\n".join(parts), buttons)
 
 

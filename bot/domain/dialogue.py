@@ -11,20 +11,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.domain import states
+from bot.domain.actions import (
+    Action,
+    AskCounsellor,
+    ChooseLanguage,
+    ConfirmForget,
+    Consent,
+    EndCase,
+    MenuItem,
+    OpenMenu,
+    RateAnswer,
+    RateCase,
+    ShareQuestion,
+    ShowAnswer,
+    decode,
+)
 from bot.domain.advert import looks_like_advert, risk_card, too_short
 from bot.domain.cases import Reason, WorkingHours, is_emergency
 from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.faq import Band, FaqMatch, FaqSearch
+from bot.domain.language import UI_LANGUAGES, known_language, ui_language
 from bot.domain.risk import Assessment
 
 MAX_QUESTION_LENGTH = 1000
-UI_LANGUAGES = ("uk", "en")
-HANDOFF_REASONS = {
-    "advert": Reason.RISKY_ADVERT,
-    "faq_miss": Reason.FAQ_MISS,
-    "emergency": Reason.EMERGENCY,
-    "asked": Reason.USER_ASKED,
-}
 
 
 @dataclass(frozen=True)
@@ -150,10 +159,10 @@ class Dialogue:
         return Reply(
             self._t(lang, "menu.title"),
             (
-                (Button(self._t(lang, "menu.ask"), "menu:ask"),),
-                (Button(self._t(lang, "menu.check"), "menu:check"),),
-                (Button(self._t(lang, "menu.counsellor"), "menu:counsellor"),),
-                (Button(self._t(lang, "menu.hotlines"), "menu:hotlines"),),
+                (Button.of(self._t(lang, "menu.ask"), OpenMenu(MenuItem.ASK)),),
+                (Button.of(self._t(lang, "menu.check"), OpenMenu(MenuItem.CHECK)),),
+                (Button.of(self._t(lang, "menu.counsellor"), OpenMenu(MenuItem.COUNSELLOR)),),
+                (Button.of(self._t(lang, "menu.hotlines"), OpenMenu(MenuItem.HOTLINES)),),
             ),
         )
 
@@ -163,8 +172,8 @@ class Dialogue:
             self._t("uk", "language.choose"),
             (
                 (
-                    Button(self._t("uk", "language.name"), "lang:uk"),
-                    Button(self._t("en", "language.name"), "lang:en"),
+                    Button.of(self._t("uk", "language.name"), ChooseLanguage("uk")),
+                    Button.of(self._t("en", "language.name"), ChooseLanguage("en")),
                 ),
             ),
         )
@@ -213,15 +222,15 @@ class Dialogue:
             text,
             (
                 (
-                    Button(self._t(lang, "feedback.yes"), f"fb:{entry_id}:1"),
-                    Button(self._t(lang, "feedback.no"), f"fb:{entry_id}:0"),
+                    Button.of(self._t(lang, "feedback.yes"), RateAnswer(entry_id, True)),
+                    Button.of(self._t(lang, "feedback.no"), RateAnswer(entry_id, False)),
                 ),
             ),
         )
 
     def question(self, text: str, saved: str | None) -> Outcome:
         """Answer a free-text question: answer, offer choices, or say so kindly."""
-        ui = saved if saved in UI_LANGUAGES else None
+        ui = known_language(saved)
         stripped = text.strip()
         if not stripped:
             return Outcome([self.error(ui or "uk", "errors.empty")])
@@ -248,7 +257,7 @@ class Dialogue:
             outcome.replies.append(Reply(prefix + reply.text, reply.buttons))
         elif match.band is Band.SUGGEST:
             rows = tuple(
-                (Button(self.content.answer(lang, topic)[0], f"faq:{topic}"),)
+                (Button.of(self.content.answer(lang, topic)[0], ShowAnswer(topic)),)
                 for topic in match.suggestions
             )
             outcome.replies.append(Reply(prefix + self._t(lang, "faq.suggest"), rows))
@@ -259,8 +268,12 @@ class Dialogue:
                 Reply(
                     prefix + self._t(lang, "faq.miss") + "\n\n" + miss.text,
                     (
-                        (Button(self._t(lang, "menu.counsellor"), "handoff:faq_miss"),),
-                        (Button(self._t(lang, "faq.share_button"), "share:miss"),),
+                        (
+                            Button.of(
+                                self._t(lang, "menu.counsellor"), AskCounsellor(Reason.FAQ_MISS)
+                            ),
+                        ),
+                        (Button.of(self._t(lang, "faq.share_button"), ShareQuestion()),),
                     ),
                 )
             )
@@ -281,9 +294,9 @@ class Dialogue:
 
     def emergency(self, saved: str | None) -> Outcome:
         """Words of immediate danger: the emergency numbers at once, whatever the hours."""
-        lang = saved if saved in UI_LANGUAGES else "uk"
+        lang = ui_language(saved)
         text = self._t(lang, "handoff.emergency") + "\n\n" + self.hotlines(lang).text
-        button = Button(self._t(lang, "menu.counsellor"), "handoff:emergency")
+        button = Button.of(self._t(lang, "menu.counsellor"), AskCounsellor(Reason.EMERGENCY))
         return Outcome([Reply(text, ((button,),))])
 
     def _card_language(self, text: str, saved: str | None) -> str:
@@ -300,7 +313,7 @@ class Dialogue:
                 [
                     Reply(
                         self._t(lang, "risk.too_short"),
-                        ((Button(self._t(lang, "menu.ask"), "menu:ask"),),),
+                        ((Button.of(self._t(lang, "menu.ask"), OpenMenu(MenuItem.ASK)),),),
                     )
                 ],
                 [SetState(states.AWAITING_ADVERT)],
@@ -327,7 +340,7 @@ class Dialogue:
 
     def link_failed(self, reason: str, status: int | None, saved: str | None) -> Outcome:
         """A link could not be opened: say why and ask for the text instead."""
-        lang = saved if saved in UI_LANGUAGES else "uk"
+        lang = ui_language(saved)
         why = self._t(lang, f"link.refused.{reason}", status=status or "")
         return Outcome(
             [Reply(f"{why}\n\n{self._t(lang, 'link.paste_instead')}")],
@@ -335,53 +348,53 @@ class Dialogue:
         )
 
     # ---- actions (buttons) -----------------------------------------------------------
-    def action(self, action: str, saved: str | None, retention_days: int) -> Outcome:
-        """Handle a button press; unknown or stale actions get the menu again."""
-        lang = saved if saved in UI_LANGUAGES else "uk"
-        kind, _, rest = action.partition(":")
-        if kind == "lang" and rest in UI_LANGUAGES:
-            return Outcome(
-                [
-                    Reply(self._t(rest, "language.set")),
-                    self.privacy(rest, retention_days),
-                    self.menu(rest),
-                ],
-                [SetLanguage(rest)],
-            )
-        if kind == "menu":
-            if rest == "ask":
+    def action(
+        self, action: Action | str | None, saved: str | None, retention_days: int
+    ) -> Outcome:
+        """Handle a button press (its action, or its callback data); unknown or stale actions,
+        and counsellors' actions, get the menu again."""
+        lang = ui_language(saved)
+        pressed = decode(action) if action is None or isinstance(action, str) else action
+        match pressed:
+            case ChooseLanguage(chosen) if chosen in UI_LANGUAGES:
+                return Outcome(
+                    [
+                        Reply(self._t(chosen, "language.set")),
+                        self.privacy(chosen, retention_days),
+                        self.menu(chosen),
+                    ],
+                    [SetLanguage(chosen)],
+                )
+            case OpenMenu(MenuItem.ASK):
                 return Outcome([Reply(self._t(lang, "ask.prompt"))], [SetState(None)])
-            if rest == "hotlines":
+            case OpenMenu(MenuItem.HOTLINES):
                 return Outcome([self.hotlines(lang)])
-            if rest == "check":
+            case OpenMenu(MenuItem.CHECK):
                 return Outcome(
                     [Reply(self._t(lang, "risk.prompt"))], [SetState(states.AWAITING_ADVERT)]
                 )
-            if rest == "counsellor":
+            case OpenMenu(MenuItem.COUNSELLOR):
                 return Outcome([], [HandoffEvent("request", Reason.USER_ASKED)])
-        if kind == "share" and rest == "miss":
-            return Outcome([], [ShareMiss()])
-        if kind == "handoff" and rest in HANDOFF_REASONS:
-            return Outcome([], [HandoffEvent("request", HANDOFF_REASONS[rest])])
-        if kind == "ho" and rest in ("yes", "no"):
-            return Outcome([], [HandoffEvent("agree" if rest == "yes" else "decline")])
-        if kind == "end":
-            return Outcome([], [HandoffEvent("end")])
-        if kind == "hf":
-            case_id, _, vote = rest.partition(":")
-            if case_id.isdigit() and vote in ("0", "1"):
-                return Outcome([], [HandoffEvent("useful", case_id=int(case_id), yes=vote == "1")])
-        if kind == "forget":
-            if rest == "yes":
+            case ShareQuestion():
+                return Outcome([], [ShareMiss()])
+            case AskCounsellor(reason):
+                return Outcome([], [HandoffEvent("request", reason)])
+            case Consent(agree):
+                return Outcome([], [HandoffEvent("agree" if agree else "decline")])
+            case EndCase():
+                return Outcome([], [HandoffEvent("end")])
+            case RateCase(case_id, useful):
+                # whose case it is is checked where cases are: Handoff.useful
+                return Outcome([], [HandoffEvent("useful", case_id=case_id, yes=useful)])
+            case ConfirmForget(True):
                 return Outcome([], [HandoffEvent("forget")])
-            return Outcome([Reply(self._t(lang, "handoff.forget_cancelled"))])
-        if kind == "faq" and self._has_entry(rest):
-            return Outcome([self._answer_reply(lang, rest)])
-        if kind == "fb":
-            topic, _, vote = rest.rpartition(":")
-            if self._has_entry(topic) and vote in ("0", "1"):
+            case ConfirmForget(False):
+                return Outcome([Reply(self._t(lang, "handoff.forget_cancelled"))])
+            case ShowAnswer(entry) if self._has_entry(entry):
+                return Outcome([self._answer_reply(lang, entry)])
+            case RateAnswer(entry, helpful) if self._has_entry(entry):
                 return Outcome(
-                    [Reply(self._t(lang, "feedback.thanks"))], [Feedback(topic, vote == "1", lang)]
+                    [Reply(self._t(lang, "feedback.thanks"))], [Feedback(entry, helpful, lang)]
                 )
         return Outcome([self.menu(lang)])
 
@@ -395,7 +408,7 @@ class Dialogue:
 
     def note(self, lang: str | None, key: str, **params: object) -> Reply:
         """A one-line reply from a UI string."""
-        return Reply(self._t(lang if lang in UI_LANGUAGES else "uk", key, **params))
+        return Reply(self._t(ui_language(lang), key, **params))
 
     def counsellor_unavailable(self, lang: str) -> Outcome:
         """Until counsellors are configured: say so honestly and give the hotlines."""
@@ -419,7 +432,7 @@ class Dialogue:
     # ---- commands --------------------------------------------------------------------
     def command(self, name: str, saved: str | None, retention_days: int) -> Outcome:
         """Handle /start, /language, /help, /privacy, /hotlines and unknown commands."""
-        lang = saved if saved in UI_LANGUAGES else "uk"
+        lang = ui_language(saved)
         if name == "start":
             if saved not in UI_LANGUAGES:
                 return Outcome([self.language_choice()])
@@ -439,8 +452,8 @@ class Dialogue:
                         self._t(lang, "handoff.forget_confirm"),
                         (
                             (
-                                Button(self._t(lang, "handoff.forget_yes"), "forget:yes"),
-                                Button(self._t(lang, "handoff.forget_no"), "forget:no"),
+                                Button.of(self._t(lang, "handoff.forget_yes"), ConfirmForget(True)),
+                                Button.of(self._t(lang, "handoff.forget_no"), ConfirmForget(False)),
                             ),
                         ),
                     )
@@ -454,6 +467,6 @@ class Dialogue:
 
     def unsupported(self, kind: str, saved: str | None) -> Outcome:
         """A sticker, photo, voice, file or edit: say kindly what the bot can read."""
-        lang = saved if saved in UI_LANGUAGES else "uk"
+        lang = ui_language(saved)
         key = {"sticker": "errors.sticker", "edited": "errors.edited"}.get(kind, "errors.media")
         return Outcome([Reply(self._t(lang, key))])

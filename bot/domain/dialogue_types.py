@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.actions import Action, encode
 from bot.domain.cases import WorkingHours
 
 
 @dataclass(frozen=True)
 class Button:
-    """A button: its label and the action it sends back (at most 64 bytes)."""
+    """A button: its label and the callback data it sends back (an encoded action, at most
+    64 bytes). Build it with `Button.of` so the data always decodes."""
 
     label: str
     action: str
+
+    @classmethod
+    def of(cls, label: str, action: Action) -> Button:
+        """A button that sends `action` (ValueError if a button cannot carry it)."""
+        return cls(label, encode(action))
 
 
 @dataclass(frozen=True)

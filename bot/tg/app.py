@@ -17,6 +17,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.actions import STAFF_PATTERN
 from bot.reload import ContentWatcher
 from bot.services import Services
 from bot.tg import handlers, handoff_handlers
@@ -66,9 +67,7 @@ def build_application(token: str, base_url: str, services: Services) -> PerevirA
     app.bot_data["services"] = services
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, handoff_handlers.route), group=-1)
-    app.add_handler(
-        CallbackQueryHandler(handoff_handlers.counsellor_button, pattern=r"^(take|close|to):")
-    )
+    app.add_handler(CallbackQueryHandler(handoff_handlers.counsellor_button, pattern=STAFF_PATTERN))
     for name in COMMANDS:
         app.add_handler(CommandHandler(name, handlers.command(name), filters=private))
     app.add_handler(

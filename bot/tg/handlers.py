@@ -14,11 +14,12 @@ from bot.domain.advert import find_link
 from bot.domain.cases import is_emergency
 from bot.domain.dialogue import Dialogue, HandoffEvent, Outcome, SetState
 from bot.domain.dialogue_types import Reply
+from bot.domain.language import ui_language
 from bot.logsafe import described
 from bot.offload import TooSlow
-from bot.web.fetch import FetchError
 from bot.services import STORAGE_ERRORS, Services
 from bot.tg.render import reply_items, send_directly
+from bot.web.fetch import FetchError
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,9 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
         outcome = await svc.cpu.run(lambda: decide(dialogue, language, state, svc))
     except TooSlow:
         log.warning("a message took longer than %.0f s to work on; dropped", svc.cpu.budget)
-        outcome = Outcome([dialogue.error(language or "uk", "errors.too_slow")], [SetState(None)])
+        outcome = Outcome(
+            [dialogue.error(ui_language(language), "errors.too_slow")], [SetState(None)]
+        )
     follow_up = await svc.store(key, outcome, language, chat.id)
     replies, update_key = outcome.replies + follow_up, f"r{update.update_id}"
     if erases(outcome):  # the confirmation leaves nothing behind once sent
@@ -163,7 +166,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     language = None
     if update.effective_user is not None:
         language = await svc.language(svc.pseudonym(update.effective_user.id))
-    reply = svc.brain.dialogue.error(language or "uk", "errors.internal")
+    reply = svc.brain.dialogue.error(ui_language(language), "errors.internal")
     try:
         await deliver(context, update.effective_chat.id, [reply], f"e{update.update_id}")
     except Exception as exc:  # the error path must never raise

@@ -11,9 +11,11 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.db.models import Relay
-from bot.domain.cases import CaseOutcome, Status, is_emergency
+from bot.domain.actions import CloseCase, SendTo, TakeCase, decode
+from bot.domain.cases import Status, is_emergency
 from bot.domain.dialogue_types import Reply
-from bot.handoff import Handoff, Incoming, StaffReply, staff_language
+from bot.domain.language import staff_language
+from bot.handoff import Handoff, Incoming, StaffReply
 from bot.services import Services
 from bot.tg.handlers import deliver, services
 
@@ -175,7 +177,8 @@ async def _counsellor_message(
 
 
 async def counsellor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """ "Take" in the group, the outcome buttons of /close, and "which request?"."""
+    """ "Take" in the group, the outcome buttons of /close, and "which request?" (the callback
+    data matching `actions.STAFF_PATTERN`); whose case it is, the hand-off checks (`owns_case`)."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
@@ -187,20 +190,19 @@ async def counsellor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         log.warning("refused a counsellor action from someone who is not a counsellor")
         await query.answer(svc.brain.dialogue.text(lang, "counsellor.not_allowed"), show_alert=True)
         return
-    verb, _, rest = (query.data or "").partition(":")
-    first, _, second = rest.partition(":")
     chat_id = query.message.chat.id if query.message is not None else user.id
-    if verb == "take" and rest.isdigit():
-        answer = await handoff.take(int(rest), user.id, lang)
-        await query.answer(answer, show_alert=True)
-    elif verb == "close" and first.isdigit() and second in {o.value for o in CaseOutcome}:
-        await query.answer()
-        done = await handoff.close(user.id, int(first), CaseOutcome(second), lang)
-        await _staff_reply(context, chat_id, done, f"b{update.update_id}")
-    elif verb == "to" and first.isdigit() and second.isdigit():
-        await query.answer()
-        sent = await handoff.send_to(user.id, int(first), int(second), lang)
-        await _staff_reply(context, chat_id, sent, f"b{update.update_id}")
-    else:
-        await query.answer()
+    match decode(query.data):
+        case TakeCase(case_id):
+            answer = await handoff.take(case_id, user.id, lang)
+            await query.answer(answer, show_alert=True)
+        case CloseCase(case_id, outcome):
+            await query.answer()
+            done = await handoff.close(user.id, case_id, outcome, lang)
+            await _staff_reply(context, chat_id, done, f"b{update.update_id}")
+        case SendTo(case_id, message_id):
+            await query.answer()
+            sent = await handoff.send_to(user.id, case_id, message_id, lang)
+            await _staff_reply(context, chat_id, sent, f"b{update.update_id}")
+        case _:  # malformed or stale: nothing to do
+            await query.answer()
     _wake_outbox(context)
