@@ -133,6 +133,20 @@ async def test_two_counsellors_taking_one_case_at_once_get_exactly_one_winner(
         assert stored.counsellor_id == (101, 102, 103, 104)[wins.index(True)]
 
 
+async def test_the_repository_refuses_a_move_the_lifecycle_does_not_allow(
+    repo: CaseRepository,
+) -> None:
+    case = transition(open_case(Reason.USER_ASKED, "uk", NOW, tag="ILL01"), Status.WAITING, NOW)
+    record = await repo.create(case, "user", 1, None)
+    await repo.move(record.id, Status.WAITING, Status.CLOSED, outcome=CaseOutcome.OTHER)
+    with pytest.raises(IllegalTransition):
+        await repo.move(record.id, Status.CLOSED, Status.ASSIGNED, counsellor_id=101)
+    with pytest.raises(IllegalTransition):  # assigned needs a counsellor
+        await repo.move(record.id, Status.WAITING, Status.ASSIGNED)
+    stored = await repo.get(record.id)
+    assert stored is not None and stored.status == "closed" and stored.counsellor_id is None
+
+
 async def _relayed(
     repo: CaseRepository, case_id: int, counsellor: int, user_message: int, copy: int
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -24,7 +25,7 @@ from bot.db.models import (
     utcnow,
 )
 from bot.db.store import Store
-from bot.domain.cases import Case, CaseOutcome, Reason, Status
+from bot.domain.cases import Case, CaseOutcome, Reason, Status, move_fields
 
 OPEN = (Status.REQUESTED.value, Status.WAITING.value, Status.ASSIGNED.value)
 
@@ -137,16 +138,13 @@ class CaseRepository(Store):
         the move must send (`then`), and releasing what the person wrote while waiting, are
         written in the same transaction: a crash leaves either all of it or none.
         """
-        now = utcnow()
-        values: dict[str, Any] = {"status": to.value}
+        fields = move_fields(expected, to, utcnow(), counsellor_id=counsellor_id, outcome=outcome)
+        values: dict[str, Any] = {
+            name: value.value if isinstance(value, StrEnum) else value
+            for name, value in fields.items()
+        }
         if forget_chat:
             values["user_chat_id"] = None
-        if to is Status.WAITING:
-            values |= {"waiting_since": now, "counsellor_id": None, "assigned_at": None}
-        elif to is Status.ASSIGNED:
-            values |= {"counsellor_id": counsellor_id, "assigned_at": now}
-        elif to is Status.CLOSED:
-            values |= {"closed_at": now, "outcome": outcome.value if outcome else None}
         condition = [CaseRecord.id == case_id, CaseRecord.status == expected.value]
         if only_counsellor is not None:
             condition.append(CaseRecord.counsellor_id == only_counsellor)

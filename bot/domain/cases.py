@@ -78,6 +78,27 @@ def open_case(reason: Reason, language: str, now: dt.datetime, tag: str | None =
     return Case(tag or new_tag(), Status.REQUESTED, reason, language, now)
 
 
+def move_fields(
+    current: Status,
+    to: Status,
+    now: dt.datetime,
+    *,
+    counsellor_id: int | None = None,
+    outcome: CaseOutcome | None = None,
+) -> dict[str, object]:
+    """The fields a move sets (the one statement of the lifecycle's rules, applied by
+    `transition` and by the repository); IllegalTransition if the lifecycle does not allow it."""
+    if to not in ALLOWED[current]:
+        raise IllegalTransition(f"a {current.value} case cannot become {to.value}")
+    if to is Status.WAITING:
+        return {"status": to, "waiting_since": now, "counsellor_id": None, "assigned_at": None}
+    if to is Status.ASSIGNED:
+        if counsellor_id is None:
+            raise IllegalTransition("a case is assigned to a counsellor")
+        return {"status": to, "counsellor_id": counsellor_id, "assigned_at": now}
+    return {"status": to, "closed_at": now, "outcome": outcome}
+
+
 def transition(
     case: Case,
     to: Status,
@@ -87,15 +108,8 @@ def transition(
     outcome: CaseOutcome | None = None,
 ) -> Case:
     """Move a case; IllegalTransition if the lifecycle does not allow it."""
-    if to not in ALLOWED[case.status]:
-        raise IllegalTransition(f"a {case.status.value} case cannot become {to.value}")
-    if to is Status.WAITING:
-        return replace(case, status=to, waiting_since=now, counsellor_id=None, assigned_at=None)
-    if to is Status.ASSIGNED:
-        if counsellor_id is None:
-            raise IllegalTransition("a case is assigned to a counsellor")
-        return replace(case, status=to, counsellor_id=counsellor_id, assigned_at=now)
-    return replace(case, status=to, closed_at=now, outcome=outcome)
+    fields = move_fields(case.status, to, now, counsellor_id=counsellor_id, outcome=outcome)
+    return replace(case, **fields)  # type: ignore[arg-type]
 
 
 def waiting_time(case: Case, now: dt.datetime) -> dt.timedelta | None:
