@@ -22,10 +22,10 @@ from bot.content.model import (
 )
 from bot.content.telegram_html import MAX_MESSAGE_LENGTH, html_problems, visible_length
 from bot.content.yamlfile import LinedYaml, YamlSyntaxError, read_yaml
+from bot.domain.actions import MAX_CALLBACK_BYTES, RateAnswer, ShowAnswer, encode
 from bot.domain.cases import WorkingHours
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-MAX_CALLBACK_BYTES = 64
 """Telegram's limit for a button's callback data; entry ids go into "fb:<id>:1" and "faq:<id>"."""
 ENTRY_FIELDS = {"id", "checked", "sources", "uk", "en"}
 TEXT_FIELDS = {"title", "questions", "answer"}
@@ -173,12 +173,12 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
     if not isinstance(entry_id, str) or not _ID.match(entry_id):
         report.error(path, doc.line("id"), "'id' must be lower-case words joined by '-'")
         return None
-    if len(f"faq:{entry_id}:0".encode()) > MAX_CALLBACK_BYTES:  # the longest button of an entry
+    if not fits_buttons(entry_id):
         report.error(
             path,
             doc.line("id"),
             f"'id' is too long: its buttons would pass Telegram's {MAX_CALLBACK_BYTES} bytes "
-            f"(at most {MAX_CALLBACK_BYTES - 6} characters)",
+            f"(at most {MAX_CALLBACK_BYTES - len('fb::0')} characters)",
         )
         return None
     if path.stem != entry_id:
@@ -359,6 +359,16 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
             _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
     else:
         out[prefix] = value
+
+
+def fits_buttons(entry_id: str) -> bool:
+    """Whether every button that carries this entry id fits Telegram's callback data."""
+    try:
+        encode(ShowAnswer(entry_id))
+        encode(RateAnswer(entry_id, False))
+    except ValueError:
+        return False
+    return True
 
 
 def _placeholders(template: str) -> set[str]:
