@@ -79,11 +79,11 @@ def _advice(result: CheckResult, content_dir: Path) -> str:
     from bot.content import load_content
     from bot.content.view import RenderedContent
     from bot.domain.advert import advice_text
+    from bot.domain.language import ui_language
     from bot.terminal import plain
 
-    lang = "en" if result.language == "en" else "uk"
     content = RenderedContent(load_content(content_dir))
-    return plain(advice_text(content, lang, result.assessment))
+    return plain(advice_text(content, ui_language(result.language), result.assessment))
 
 
 def check_ad(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -35,20 +34,6 @@ class CheckReport:
     def warnings(self) -> list[Problem]:
         """Problems worth fixing that do not stop the bot."""
         return [p for p in self.problems if p.severity == "warning"]
-
-    def as_json(self) -> dict[str, Any]:
-        """The report as one JSON-ready object."""
-
-        def row(p: Problem) -> dict[str, Any]:
-            return {"file": p.file, "line": p.line, "message": p.message}
-
-        return {
-            "entries": self.entries,
-            "languages": self.languages,
-            "missing_translations": self.missing_translations,
-            "errors": [row(p) for p in self.errors],
-            "warnings": [row(p) for p in self.warnings],
-        }
 
     def as_text(self, show_warnings: bool = True) -> str:
         """The report for a person: problems first, then the summary."""
