@@ -60,6 +60,28 @@ async def choose_english(server: BotApiServer, user_id: int) -> dict[str, Any]:
     return menu
 
 
+async def latest_containing(
+    server: BotApiServer, chat: int, needle: str, timeout: float = 10
+) -> dict[str, Any]:
+    """The newest message in a chat whose text or caption contains `needle`, once there is one."""
+
+    def found() -> dict[str, Any] | None:
+        for message in reversed(server.messages(chat)):
+            if needle in (message.get("text") or message.get("caption") or ""):
+                return message
+        return None
+
+    return await server.wait_for(found, timeout=timeout)
+
+
+async def forget_me(server: BotApiServer, person: int) -> None:
+    """The person sends /forget, confirms, and the erasure is confirmed to them."""
+    server.send_command(person, "/forget")
+    confirm = await latest_containing(server, person, "cannot be undone")
+    server.press_button(person, confirm["message_id"], "forget:yes")
+    await latest_containing(server, person, "has been erased")
+
+
 async def settled(server: BotApiServer, services: Services, timeout: float = 15.0) -> None:
     """Wait until the bot has nothing left to do: every update fetched and handled, and every
     due outbox item sent (held ones wait for a counsellor and do not count)."""

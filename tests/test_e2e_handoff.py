@@ -11,7 +11,15 @@ import pytest
 from bot.brain import Brain
 from bot.db.models import Base, CaseRecord
 from bot.services import Services
-from tests.e2e_support import buttons, choose_english, make_services, running_bot, settled
+from tests.e2e_support import (
+    buttons,
+    choose_english,
+    forget_me,
+    make_services,
+    running_bot,
+    settled,
+)
+from tests.e2e_support import latest_containing as _until
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -53,16 +61,6 @@ async def services(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIter
 
 def _texts(server: BotApiServer, chat: int) -> list[str]:
     return [m.get("text") or m.get("caption") or "" for m in server.messages(chat)]
-
-
-async def _until(server: BotApiServer, chat: int, needle: str, timeout: float = 10) -> dict:
-    def found() -> dict | None:
-        for message in reversed(server.messages(chat)):
-            if needle in (message.get("text") or message.get("caption") or ""):
-                return message
-        return None
-
-    return await server.wait_for(found, timeout=timeout)
 
 
 async def _nothing_new(server: BotApiServer, services: Services, chat: int) -> None:
@@ -301,10 +299,7 @@ async def test_after_forget_no_row_and_no_database_file_holds_anything_of_the_pe
         await _until(server, PERSON, answer)
         server.send_text(PERSON, advert)
         await _until(server, OLHA, "Quxwell")
-        server.send_command(PERSON, "/forget")
-        confirm = await _until(server, PERSON, "cannot be undone")
-        server.press_button(PERSON, confirm["message_id"], "forget:yes")
-        await _until(server, PERSON, "everything about you has been erased")
+        await forget_me(server, PERSON)
         await settled(server, services)
     pseudonym = services.pseudonym(PERSON)
     traces = [str(PERSON), pseudonym[:12], "Maria", "Zhovtneva", "Brovarska", "Quxwell"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,7 +14,16 @@ from bot.logsafe import described
 from bot.services import Services
 from bot.tg.app import quiet_logs
 from bot.web.fetch import FetchedPage
-from tests.e2e_support import TOKEN, buttons, choose_english, make_services, running_bot, settled
+from tests.e2e_support import (
+    TOKEN,
+    buttons,
+    choose_english,
+    forget_me,
+    make_services,
+    running_bot,
+    settled,
+)
+from tests.e2e_support import latest_containing as _until
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -50,13 +58,6 @@ async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
     )
     yield svc
     await svc.repository.close()
-
-
-async def _until(server: BotApiServer, chat: int, needle: str) -> dict[str, Any]:
-    def found() -> dict[str, Any] | None:
-        return next((m for m in server.messages(chat) if needle in m.get("text", "")), None)
-
-    return await server.wait_for(found, timeout=10)
 
 
 def test_an_exception_is_described_by_type_and_place_only() -> None:
@@ -110,10 +111,7 @@ async def test_a_whole_conversation_at_debug_logs_nothing_of_the_person(
         await _until(server, COUNSELLOR, "Hrushevskoho")
         server.send_text(COUNSELLOR, REPLY)
         await _until(server, PERSON, "Orysia calls")
-        server.send_command(PERSON, "/forget")
-        confirm = await _until(server, PERSON, "cannot be undone")
-        server.press_button(PERSON, confirm["message_id"], "forget:yes")
-        await _until(server, PERSON, "has been erased")
+        await forget_me(server, PERSON)
         await settled(server, services)
     logged = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in caplog.records

@@ -33,6 +33,7 @@ from bot.risk.model import ModelError, RiskModel
 from tests.conftest import CONTENT_DIR, MODELS_DIR
 from tests.e2e_support import TEST_KEY, TOKEN, choose_english, make_services, running_bot
 from tests.support.bot_api import BotApiServer
+from tests.support.environment import clean_environment
 
 RUN_TIMEOUT = 60.0
 """A hung start-up fails the test instead of hanging it; a normal run takes a few seconds."""
@@ -42,16 +43,9 @@ PASSWORD = "pa55-word-never-shown"
 
 def _environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     """Ours without any Perevir/Telegram/proxy setting, plus a valid token and key."""
-    dropped = ("PEREVIR_", "TELEGRAM_")
-    proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(dropped) and key.lower() not in proxies
-    }
+    env = clean_environment()
     env.update(
         PYTHONPATH=str(PROJECT_ROOT),
-        NO_PROXY="127.0.0.1,localhost",
         TELEGRAM_BOT_TOKEN=TOKEN,
         PEREVIR_PSEUDONYM_KEY=TEST_KEY,
         PEREVIR_DATA_DIR=str(tmp_path / "data"),

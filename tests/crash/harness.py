@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tests.support.bot_api import BotApiServer
+from tests.support.environment import clean_environment
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -516,17 +517,10 @@ def _kill_leftovers() -> None:
 def bot_env(config: CrashConfig, api_url: str, pseudonym_key: str) -> dict[str, str]:
     """The bot's environment: ours, minus any Perevir/Telegram/proxy settings, plus the run's
     (one pseudonym key for all the run's lifetimes, as a deployment keeps one)."""
-    dropped = ("PEREVIR_", "TELEGRAM_")
-    proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(dropped) and key.lower() not in proxies
-    }
+    env = clean_environment()
     env.update(
         PYTHONPATH=str(config.source),
         PYTHONUNBUFFERED="1",
-        NO_PROXY="127.0.0.1,localhost",
         TELEGRAM_BOT_TOKEN=TOKEN,
         PEREVIR_TELEGRAM_API_URL=api_url,
         PEREVIR_DATABASE_URL=config.database_url,
