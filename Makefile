@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) model
 	$(BIN)/perevir run
 
 lint: $(STAMP)
@@ -41,10 +41,11 @@ types: $(STAMP)
 
 model: $(STAMP)
 	$(BIN)/perevir train --if-stale
+	$(BIN)/perevir content index --if-stale
 
 unit: $(STAMP) model
 	$(BIN)/perevir content check --summary
-	$(BIN)/python -m pytest -q --durations=10
+	$(BIN)/python -m pytest -q -n auto --durations=10
 
 test: lint types unit
 

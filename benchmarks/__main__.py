@@ -43,19 +43,19 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.faq import bench_faq
     from benchmarks.memory import bench_memory
     from benchmarks.risk import bench_checks, bench_load
-    from bot.brain import Brain
     from bot.config import PROJECT_ROOT
+    from bot.knowledge import Knowledge
 
     rows = step("start-up and memory in a fresh process", bench_memory)
-    brain = Brain.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
-    rows += step("FAQ path", lambda: bench_faq(brain))
-    if brain.risk is None:
+    knowledge = Knowledge.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
+    rows += step("FAQ path", lambda: bench_faq(knowledge))
+    if knowledge.risk is None:
         print("the risk model is missing: run `make model`", file=sys.stderr)
     else:
-        risk = brain.risk
+        risk = knowledge.risk
         rows += step("advert checks", lambda: bench_checks(risk))
         folder = PROJECT_ROOT / "models" / "risk"
-        rows += step("model load", lambda: [bench_load(folder, brain.lemmatizer)])
+        rows += step("model load", lambda: [bench_load(folder, knowledge.lemmatizer)])
     if not args.skip_train:
         from benchmarks.train import bench_train
 
@@ -63,10 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_e2e:
         from benchmarks.e2e import bench_e2e
 
-        rows += step("end to end over HTTP", lambda: bench_e2e(brain))
+        rows += step("end to end over HTTP", lambda: bench_e2e(knowledge))
         from benchmarks.adversarial import bench_adversarial
 
-        rows += step("hostile inputs, and another person's wait", lambda: bench_adversarial(brain))
+        rows += step(
+            "hostile inputs, and another person's wait", lambda: bench_adversarial(knowledge)
+        )
+        from benchmarks.concurrency import bench_concurrency
+
+        rows += step("a 10 s link, and 20 other people", lambda: bench_concurrency(knowledge))
     print(f"\nPerevir benchmarks on {where}\n")
     print(plain_table(rows))
     print(f"\nSummary (Markdown):\n\nMachine: {where}\n")

@@ -27,13 +27,13 @@ import httpx
 
 from benchmarks.report import Row, timing_row
 from benchmarks.stats import Timing
-from bot.brain import Brain
 from bot.config import PROJECT_ROOT
+from bot.knowledge import Knowledge
 from bot.web.fetch import FetchedPage, fetch_page
 
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
-from tests.e2e_support import choose_english, make_services, running_bot, settled
+from tests.e2e_support import choose_english, make_bot, running_bot, settled
 from tests.support.bot_api import BotApiServer
 
 LIMIT = 4096
@@ -123,15 +123,15 @@ def silent_dns() -> Callable[[str], Any]:
     return fetch
 
 
-def worst_in_process(brain: Brain, repeats: int = 3) -> list[Row]:
+def worst_in_process(knowledge: Knowledge, repeats: int = 3) -> list[Row]:
     """Each shape where its work is done, the slowest of a few runs."""
     rows = []
-    tokens = lambda text: brain.lemmatizer.tokens("uk", text)  # noqa: E731
+    tokens = lambda text: knowledge.lemmatizer.tokens("uk", text)  # noqa: E731
     for name, text in text_shapes().items():
-        brain.dialogue.message(text, "uk", None, False)  # warm caches
+        knowledge.dialogue.message(text, "uk", None, False)  # warm caches
         tok = _slowest(lambda t=text: tokens(t), repeats)
-        engine = _slowest(lambda t=text: brain.dialogue.message(t, "uk", None, False), repeats)
-        check = _slowest(lambda t=text: brain.dialogue.advert(t, "uk", "text"), repeats)
+        engine = _slowest(lambda t=text: knowledge.dialogue.message(t, "uk", None, False), repeats)
+        check = _slowest(lambda t=text: knowledge.dialogue.advert(t, "uk", "text"), repeats)
         rows.append(
             Row(f"normalise + tokenise: {name}", tok, unit="ms", target="≤ 50 ms", met=tok <= 50)
         )
@@ -167,7 +167,7 @@ async def _round_trip(server: Any) -> float:
     return time.perf_counter() - started
 
 
-async def _while_attacked(server: Any, services: Any, attack: Callable[[], None]) -> list[float]:
+async def _while_attacked(server: Any, perevir: Any, attack: Callable[[], None]) -> list[float]:
     """The other person's round trips from the attack until the attacker is answered."""
     answered = len(server.messages(ATTACKER))
     attack()
@@ -177,19 +177,19 @@ async def _while_attacked(server: Any, services: Any, attack: Callable[[], None]
     while len(server.messages(ATTACKER)) <= answered and loop.time() < deadline:
         samples.append(await _round_trip(server))
     await server.wait_for(lambda: len(server.messages(ATTACKER)) > answered, timeout=TIMEOUT)
-    await settled(server, services)
+    await settled(server, perevir)
     await server.wait_for_message(ATTACKER, count=len(server.messages(ATTACKER)) - answered)
     return samples
 
 
-async def on_the_real_bot(brain: Brain) -> list[Row]:
+async def on_the_real_bot(knowledge: Knowledge) -> list[Row]:
     """The other person's waits over HTTP: idle, then during each attack."""
     os.environ["PTB_TIMEDELTA"] = "1"
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="perevir-adversarial-") as folder:
-        services = make_services(brain, Path(folder))
+        perevir = make_bot(knowledge, Path(folder))
         try:
-            async with BotApiServer() as server, running_bot(server, services):
+            async with BotApiServer() as server, running_bot(server, perevir):
                 server.user(ATTACKER, "A", "en")
                 server.user(OTHER, "B", "en")
                 await choose_english(server, ATTACKER)
@@ -201,13 +201,13 @@ async def on_the_real_bot(brain: Brain) -> list[Row]:
                     for name, text in text_shapes().items()
                 }
                 for name, (body, headers) in page_shapes().items():
-                    attacks[f"link, {name}"] = _link_attack(server, services, site(body, headers))
+                    attacks[f"link, {name}"] = _link_attack(server, perevir, site(body, headers))
                 attacks["link whose DNS never answers"] = _link_attack(
-                    server, services, silent_dns()
+                    server, perevir, silent_dns()
                 )
                 worst = 0.0
                 for name, attack in attacks.items():
-                    samples = await _while_attacked(server, services, attack)
+                    samples = await _while_attacked(server, perevir, attack)
                     timing = Timing(tuple(samples))
                     extra = max(samples) * 1000 - idle.p50_ms
                     worst = max(worst, extra)
@@ -229,27 +229,27 @@ async def on_the_real_bot(brain: Brain) -> list[Row]:
                     )
                 )
         finally:
-            await services.repository.close()
+            await perevir.people.close()
     return rows
 
 
-def _link_attack(server: Any, services: Any, fetch: Callable[[str], Any]) -> Callable[[], None]:
+def _link_attack(server: Any, perevir: Any, fetch: Callable[[str], Any]) -> Callable[[], None]:
     def attack() -> None:
-        services.fetch_link = fetch
+        perevir.fetch_link = fetch
         server.send_text(ATTACKER, "https://jobs.example/offer/1")
 
     return attack
 
 
-def bench_adversarial(brain: Brain) -> list[Row]:
+def bench_adversarial(knowledge: Knowledge) -> list[Row]:
     """Worst shapes in process, then another person's waits on the real bot."""
-    return worst_in_process(brain) + asyncio.run(on_the_real_bot(brain))
+    return worst_in_process(knowledge) + asyncio.run(on_the_real_bot(knowledge))
 
 
 if __name__ == "__main__":
     from benchmarks.report import machine, markdown_table, plain_table
 
-    loaded = Brain.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
+    loaded = Knowledge.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
     results = bench_adversarial(loaded)
     print(f"\nHostile inputs on {machine()}\n")
     print(plain_table(results))

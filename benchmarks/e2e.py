@@ -20,8 +20,8 @@ from typing import Any
 from benchmarks.questions import EN, UK
 from benchmarks.report import Row, timing_row
 from benchmarks.stats import Timing
-from bot.brain import Brain
 from bot.config import PROJECT_ROOT
+from bot.knowledge import Knowledge
 
 USER = 5_550_900
 MESSAGES = 200
@@ -53,19 +53,19 @@ async def paced(server: Any, questions: list[str], messages: int) -> Timing:
     return Timing(tuple(samples))
 
 
-async def conversation(brain: Brain, messages: int) -> tuple[Timing, Timing, float]:
+async def conversation(knowledge: Knowledge, messages: int) -> tuple[Timing, Timing, float]:
     """Choose a language, warm up, then time questions paced and back to back (and in total)."""
     os.environ["PTB_TIMEDELTA"] = "1"
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
-    from tests.e2e_support import make_services, running_bot
+    from tests.e2e_support import make_bot, running_bot
     from tests.support.bot_api import BotApiServer
 
     questions = mixed_questions()
     with tempfile.TemporaryDirectory(prefix="perevir-bench-") as folder:
-        services = make_services(brain, Path(folder))
+        perevir = make_bot(knowledge, Path(folder))
         try:
-            async with BotApiServer() as server, running_bot(server, services):
+            async with BotApiServer() as server, running_bot(server, perevir):
                 server.user(USER, "Olena", "uk")
                 server.send_command(USER, "/start")
                 [choice] = await server.wait_for_message(USER, timeout=TIMEOUT)
@@ -79,13 +79,13 @@ async def conversation(brain: Brain, messages: int) -> tuple[Timing, Timing, flo
                 ]
                 total = time.perf_counter() - started
         finally:
-            await services.repository.close()
+            await perevir.people.close()
     return slow, Timing(tuple(samples)), total
 
 
-def bench_e2e(brain: Brain, messages: int = MESSAGES) -> list[Row]:
+def bench_e2e(knowledge: Knowledge, messages: int = MESSAGES) -> list[Row]:
     """Latency per message and sequential throughput of the whole bot over HTTP."""
-    slow, fast, total = asyncio.run(conversation(brain, messages))
+    slow, fast, total = asyncio.run(conversation(knowledge, messages))
     return [
         timing_row(f"end to end over HTTP, {PACE:g} msg/s: text update → sendMessage", slow),
         timing_row("end to end over HTTP, back to back: text update → sendMessage", fast),

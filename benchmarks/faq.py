@@ -8,26 +8,26 @@ from collections.abc import Callable
 from benchmarks.questions import BY_LANGUAGE
 from benchmarks.report import Row, timing_row
 from benchmarks.stats import time_each
-from bot.brain import Brain
+from bot.knowledge import Knowledge
 
 CALLS = 2_000
 P50_TARGET_MS, P99_TARGET_MS = 2.0, 10.0
 
 
-def asker(brain: Brain, lang: str) -> Callable[[str], str]:
+def asker(knowledge: Knowledge, lang: str) -> Callable[[str], str]:
     """A call from a question to the text of the bot's first reply, the user's language saved."""
 
     def ask(text: str) -> str:
-        return brain.dialogue.question(text, lang).replies[0].text
+        return knowledge.dialogue.question(text, lang).replies[0].text
 
     return ask
 
 
-def bench_faq(brain: Brain, calls: int = CALLS) -> list[Row]:
+def bench_faq(knowledge: Knowledge, calls: int = CALLS) -> list[Row]:
     """Cold first pass (the warm-up) and steady state over the question list, per language."""
     rows = []
     for lang, questions in BY_LANGUAGE.items():
-        ask = asker(brain, lang)
+        ask = asker(knowledge, lang)
         cold = time_each(ask, questions, len(questions))
         steady = time_each(ask, questions, calls)
         rows.append(

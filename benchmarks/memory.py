@@ -1,6 +1,6 @@
-"""Start-up time and resident memory of a freshly started bot brain, in its own process.
+"""Start-up time and resident memory of a freshly started bot knowledge, in its own process.
 
-Run as `python -m benchmarks.memory`: builds the Brain (content, FAQ index, risk model), warms
+Run as `python -m benchmarks.memory`: builds the Knowledge (content, FAQ index, risk model), warms
 it up (one question per language, one advert check) and prints one JSON line.
 """
 
@@ -26,19 +26,19 @@ def status_mb(field: str) -> float:
 
 
 def measure() -> dict[str, float]:
-    """Import, build and warm up the brain; time each step and read the memory afterwards."""
+    """Import, build and warm up the knowledge; time each step and read the memory afterwards."""
     started = time.perf_counter()
     from benchmarks.adverts import EN_300
-    from bot.brain import Brain
     from bot.config import PROJECT_ROOT
+    from bot.knowledge import Knowledge
 
     imported = time.perf_counter()
-    brain = Brain.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
+    knowledge = Knowledge.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
     built = time.perf_counter()
-    brain.dialogue.question("роботодавець забрав паспорт", "uk")
-    brain.dialogue.question("my employer took my passport", "en")
-    if brain.risk is not None:
-        brain.risk.check(EN_300)
+    knowledge.dialogue.question("роботодавець забрав паспорт", "uk")
+    knowledge.dialogue.question("my employer took my passport", "en")
+    if knowledge.risk is not None:
+        knowledge.risk.check(EN_300)
     warm = time.perf_counter()
     return {
         "import_s": imported - started,
@@ -46,7 +46,7 @@ def measure() -> dict[str, float]:
         "warm_up_s": warm - built,
         "rss_mb": status_mb("VmRSS"),
         "peak_mb": status_mb("VmHWM"),
-        "risk_model": float(brain.risk is not None),
+        "risk_model": float(knowledge.risk is not None),
     }
 
 
@@ -61,7 +61,7 @@ def bench_memory() -> list[Row]:
     return [
         Row("start-up: imports", found["import_s"], unit="s"),
         Row(
-            f"start-up: Brain.load (content + FAQ index + risk model){note}",
+            f"start-up: Knowledge.load (content + FAQ index + risk model){note}",
             found["build_s"],
             unit="s",
         ),

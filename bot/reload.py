@@ -1,4 +1,4 @@
-"""Live content updates: rebuild the brain when content/ changes; keep the old one if broken."""
+"""Live content updates: rebuild the knowledge when content/ changes; keep the old one if broken."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.brain import Brain
 from bot.content import ContentError, load_content
-from bot.services import Services
+from bot.knowledge import Knowledge
+from bot.wiring import Perevir
 
 log = logging.getLogger(__name__)
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -25,11 +25,11 @@ def fingerprint(folder: Path) -> Fingerprint:
 
 
 class ContentWatcher:
-    """Swaps the services' brain for one built from changed content, if the content is valid."""
+    """Swaps the bot's knowledge for one built from changed content, if the content is valid."""
 
-    def __init__(self, content_dir: Path, services: Services) -> None:
+    def __init__(self, content_dir: Path, perevir: Perevir) -> None:
         self.content_dir = content_dir
-        self.services = services
+        self.perevir = perevir
         self.seen = fingerprint(content_dir)
         self._lock = asyncio.Lock()
 
@@ -44,10 +44,12 @@ class ContentWatcher:
 
     async def reload(self) -> bool:
         """Rebuild from the content folder now; keep serving the old content on any error."""
-        old = self.services.brain
+        old = self.perevir.knowledge
         try:
             content = await asyncio.to_thread(load_content, self.content_dir)
-            brain = await asyncio.to_thread(Brain.from_content, content, old.lemmatizer, old.risk)
+            knowledge = await asyncio.to_thread(
+                Knowledge.from_content, content, old.lemmatizer, old.risk
+            )
         except ContentError as exc:
             log.error(
                 "content not reloaded, the old content stays live: %d errors, first: %s",
@@ -55,6 +57,6 @@ class ContentWatcher:
                 exc.problems[0] if exc.problems else "?",
             )
             return False
-        self.services.brain = brain
+        self.perevir.knowledge = knowledge
         log.info("content reloaded: %d FAQ entries", len(content.faq))
         return True

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 if TYPE_CHECKING:
     from telegram.error import TelegramError
 
-    from bot.brain import Brain
     from bot.config import Settings
+    from bot.knowledge import Knowledge
 
 
 class StartupError(Exception):
@@ -332,13 +332,13 @@ async def check_bot_api(token: str, base_url: str) -> None:
 # ---- the content -------------------------------------------------------------------------
 
 
-def load_brain(settings: Settings) -> Brain:
+def load_knowledge(settings: Settings) -> Knowledge:
     """Content and models; StartupError naming the first content problem (file:line)."""
-    from bot.brain import Brain
     from bot.content import ContentError
+    from bot.knowledge import Knowledge
 
     try:
-        return Brain.load(settings.content_dir, settings.models_dir)
+        return Knowledge.load(settings.content_dir, settings.models_dir)
     except ContentError as exc:
         raise StartupError(
             f"the content has errors, the bot will not start until they are fixed: {exc} — "

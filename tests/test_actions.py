@@ -3,7 +3,6 @@ makes fits Telegram's 64 bytes and decodes, and case buttons work only for whose
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.brain import Brain
+from bot.app.person_handoff import Incoming, owns_case
 from bot.content import loader
 from bot.domain import actions
 from bot.domain.actions import (
@@ -42,12 +41,13 @@ from bot.domain.actions import (
 )
 from bot.domain.cases import CaseOutcome, Reason, Status
 from bot.domain.dialogue_types import Button, Reply
-from bot.handoff import Handoff, Incoming, owns_case
-from bot.services import Services
+from bot.domain.notices import Say
+from bot.knowledge import Knowledge
 from bot.tg.app import COMMANDS, build_application
-from tests.e2e_support import TOKEN, buttons, make_services, running_bot, settled
+from bot.wiring import Perevir
+from tests.e2e_support import TOKEN, buttons, latest_saying, make_bot, running_bot, settled
 from tests.support.bot_api import BotApiServer
-from tests.test_e2e_handoff import _taken, _until
+from tests.test_e2e_handoff import _taken
 
 ENTRY = "passport-safekeeping"
 PINNED: list[tuple[str, Action]] = [
@@ -249,9 +249,9 @@ def test_the_content_checkers_limit_is_the_same() -> None:
 
 
 def test_staff_buttons_go_to_the_counsellors_handler_and_no_others(
-    services: Services,
+    perevir: Perevir,
 ) -> None:
-    app = build_application(TOKEN, "http://127.0.0.1:9", services)
+    app = build_application(TOKEN, "http://127.0.0.1:9", perevir)
     routes = [
         h.pattern
         for group in app.handlers.values()
@@ -297,9 +297,9 @@ ADVERT = (
 )
 
 
-def test_every_button_of_the_conversation_fits_and_decodes(brain: Brain) -> None:
-    dialogue = brain.dialogue
-    entries = [e.id for e in brain.content.faq]
+def test_every_button_of_the_conversation_fits_and_decodes(knowledge: Knowledge) -> None:
+    dialogue = knowledge.dialogue
+    entries = [e.id for e in knowledge.content.faq]
     assert entries and all(ENTRY_ID.fullmatch(e) for e in entries)
     data: list[str] = _data(dialogue.language_choice().buttons)
     for lang in ("uk", "en"):
@@ -336,141 +336,152 @@ GROUP = -100777
 
 
 @pytest.fixture
-async def services(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
-    """Services with counsellors, on each database (SQLite, and PostgreSQL when configured)."""
-    svc = make_services(
-        brain,
+async def perevir(
+    knowledge: Knowledge, tmp_path: Path, database_url: str
+) -> AsyncIterator[Perevir]:
+    """Perevir with counsellors, on each database (SQLite, and PostgreSQL when configured)."""
+    svc = make_bot(
+        knowledge,
         tmp_path,
         database_url,
         PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP),
         PEREVIR_COUNSELLORS=f"{OLHA}=Counsellor Olha,{TARAS}=Counsellor Taras",
     )
     yield svc
-    await svc.repository.close()
+    await svc.people.close()
 
 
-def _handoff(services: Services) -> Handoff:
-    assert services.handoff is not None
-    return services.handoff
+async def _press(perevir: Perevir, user: int, data: str) -> list[Reply]:
+    """A person presses a button: the engine decides, perevir store; the replies come back."""
+    key = perevir.pseudonym(user)
+    outcome = perevir.knowledge.dialogue.action(data, "en", perevir.retention_days)
+    return outcome.replies + await perevir.conversation.record(key, outcome, "en", user)
 
 
-async def _press(services: Services, user: int, data: str) -> list[Reply]:
-    """A person presses a button: the engine decides, services store; the replies come back."""
-    key = services.pseudonym(user)
-    outcome = services.brain.dialogue.action(data, "en", services.retention_days)
-    return outcome.replies + await services.store(key, outcome, "en", user)
+async def _outbox_data(perevir: Perevir) -> list[str]:
+    items = await perevir.cases.pending_outbox(limit=1000)
+    return [
+        b.action
+        for item in items
+        if isinstance(item.notice, Say)
+        for row in item.notice.buttons
+        for b in row
+    ]
 
 
-async def _outbox_data(services: Services) -> list[str]:
-    items = await _handoff(services).repo.pending_outbox(limit=1000)
-    return [d for item in items for d in _markup_data(json.loads(item.payload))]
-
-
-async def _queued(services: Services, user: int) -> tuple[int, list[str]]:
+async def _queued(perevir: Perevir, user: int) -> tuple[int, list[str]]:
     """A person asks for a counsellor and agrees; the case id and the buttons they got."""
-    seen = _replies_data(await _press(services, user, "menu:counsellor"))
+    seen = _replies_data(await _press(perevir, user, "menu:counsellor"))
     assert seen == ["ho:yes", "ho:no"]
-    seen += _replies_data(await _press(services, user, "ho:yes"))
-    record = await _handoff(services).repo.open_for_user(services.pseudonym(user))
+    seen += _replies_data(await _press(perevir, user, "ho:yes"))
+    record = await perevir.cases.open_for_user(perevir.pseudonym(user))
     assert record is not None and record.status == Status.WAITING.value
     return record.id, seen
 
 
-async def _assigned(services: Services, user: int, counsellor: int) -> tuple[int, list[str]]:
-    handoff = _handoff(services)
-    case_id, seen = await _queued(services, user)
-    await handoff.repo.counsellor_seen(counsellor, "en")
-    assert "You took" in await handoff.take(case_id, counsellor, "en")
+async def _assigned(perevir: Perevir, user: int, counsellor: int) -> tuple[int, list[str]]:
+    case_id, seen = await _queued(perevir, user)
+    await perevir.cases.counsellor_seen(counsellor, "en")
+    answer = await perevir.desk.take(case_id, counsellor, "en")
+    assert answer == await _said(perevir, case_id, "counsellor.taken_by_you")
     return case_id, seen
 
 
-async def test_every_button_of_the_hand_off_fits_and_decodes(services: Services) -> None:
-    handoff = _handoff(services)
-    maria, seen = await _assigned(services, PERSON, OLHA)
-    ivan, more = await _assigned(services, PERSON2, OLHA)
+async def _said(perevir: Perevir, case_id: int, key: str, **params: object) -> str:
+    """The English text `key` about a case (its tag filled in)."""
+    case = await perevir.cases.get(case_id)
+    assert case is not None
+    return perevir.texts.t("en", key, tag=case.tag, **params)
+
+
+async def test_every_button_of_the_hand_off_fits_and_decodes(perevir: Perevir) -> None:
+    maria, seen = await _assigned(perevir, PERSON, OLHA)
+    ivan, more = await _assigned(perevir, PERSON2, OLHA)
     seen += more
-    which = await handoff.relay_from_counsellor(OLHA, 1, Incoming(77, "text", "hello"), "en")
+    which = await perevir.desk.relay(OLHA, 1, Incoming(77, "text", "hello"), "en")
     assert which is not None
     seen += _data(which.buttons)
     assert {f"to:{maria}:77", f"to:{ivan}:77"} <= set(_data(which.buttons))
-    prompt = await handoff.close_prompt(OLHA, (await handoff.repo.get(ivan)).tag, "en")  # type: ignore[union-attr]
+    prompt = await perevir.desk.close_prompt(OLHA, (await perevir.cases.get(ivan)).tag, "en")  # type: ignore[union-attr]
     seen += _data(prompt.buttons)
-    seen += _replies_data(await _press(services, PERSON, "end"))
-    seen += _replies_data(await handoff.during_case(services.pseudonym(PERSON2), "en") or [])
-    seen += await _outbox_data(services)
+    seen += _replies_data(await _press(perevir, PERSON, "end"))
+    seen += _replies_data(await perevir.person.during_case(perevir.pseudonym(PERSON2), "en") or [])
+    seen += await _outbox_data(perevir)
     kinds = _check(seen)
     assert kinds == {Consent, EndCase, RateCase, TakeCase, CloseCase, SendTo}
     assert f"hf:{maria}:1" in seen and f"take:{maria}" in seen and f"close:{maria}:other" in seen
 
 
-async def test_a_person_cannot_rate_someone_elses_case(services: Services) -> None:
-    handoff = _handoff(services)
-    maria, _ = await _assigned(services, PERSON, OLHA)
-    await _press(services, PERSON, "end")
-    menu = services.brain.dialogue.menu("en")
+async def test_a_person_cannot_rate_someone_elses_case(perevir: Perevir) -> None:
+    maria, _ = await _assigned(perevir, PERSON, OLHA)
+    await _press(perevir, PERSON, "end")
+    menu = perevir.knowledge.dialogue.menu("en")
 
-    assert await _press(services, PERSON2, f"hf:{maria}:1") == [menu]  # Ivan: a stale button
-    record = await handoff.repo.get(maria)
+    assert await _press(perevir, PERSON2, f"hf:{maria}:1") == [menu]  # Ivan: a stale button
+    record = await perevir.cases.get(maria)
     assert record is not None and record.useful is None
 
-    thanks = await _press(services, PERSON, f"hf:{maria}:0")  # Maria: her own case
-    assert "Thank you for your feedback" in thanks[0].text
-    record = await handoff.repo.get(maria)
+    thanks = await _press(perevir, PERSON, f"hf:{maria}:0")  # Maria: her own case
+    assert thanks[0].text == perevir.texts.t("en", "handoff.useful_thanks")
+    record = await perevir.cases.get(maria)
     assert record is not None and record.useful is False
 
-    assert await _press(services, PERSON2, f"hf:{maria + 1000}:1") == [menu]  # no such case
+    assert await _press(perevir, PERSON2, f"hf:{maria + 1000}:1") == [menu]  # no such case
 
 
 async def test_a_counsellor_cannot_close_or_write_to_someone_elses_case(
-    services: Services,
+    perevir: Perevir,
 ) -> None:
-    handoff = _handoff(services)
-    case_id, _ = await _assigned(services, PERSON, TARAS)
-    record = await handoff.repo.get(case_id)
+    case_id, _ = await _assigned(perevir, PERSON, TARAS)
+    record = await perevir.cases.get(case_id)
     assert record is not None
-    before = len(await handoff.repo.pending_outbox(limit=1000))
+    before = len(await perevir.cases.pending_outbox(limit=1000))
 
-    refused = await handoff.close(OLHA, case_id, CaseOutcome.OTHER, "en")
-    assert refused == handoff.t("en", "counsellor.not_your_case", tag=record.tag)
-    sent = await handoff.send_to(OLHA, case_id, 55, "en")
+    refused = await perevir.desk.close(OLHA, case_id, CaseOutcome.OTHER, "en")
+    assert refused == perevir.texts.t("en", "counsellor.not_your_case", tag=record.tag)
+    sent = await perevir.desk.send_to(OLHA, case_id, 55, "en")
     assert sent.text == refused
-    still = await handoff.repo.get(case_id)
+    still = await perevir.cases.get(case_id)
     assert still is not None
     assert (still.status, still.outcome, still.counsellor_id) == (
         Status.ASSIGNED.value,
         None,
         TARAS,
     )
-    assert len(await handoff.repo.pending_outbox(limit=1000)) == before
+    assert len(await perevir.cases.pending_outbox(limit=1000)) == before
 
-    assert "closed" in await handoff.close(TARAS, case_id, CaseOutcome.OTHER, "en")
-    closed = await handoff.repo.get(case_id)
+    done = await perevir.desk.close(TARAS, case_id, CaseOutcome.OTHER, "en")
+    other = perevir.texts.t("en", "counsellor.outcome.other")
+    assert done == await _said(perevir, case_id, "counsellor.closed", outcome=other)
+    closed = await perevir.cases.get(case_id)
     assert closed is not None and closed.status == Status.CLOSED.value
 
 
 async def test_any_counsellor_may_take_a_waiting_case_but_only_one_wins(
-    services: Services,
+    perevir: Perevir,
 ) -> None:
-    handoff = _handoff(services)
-    case_id, _ = await _queued(services, PERSON)
+    case_id, _ = await _queued(perevir, PERSON)
     for counsellor in (OLHA, TARAS):
-        await handoff.repo.counsellor_seen(counsellor, "en")
-    assert "You took" in await handoff.take(case_id, TARAS, "en")
-    assert "already been taken" in await handoff.take(case_id, OLHA, "en")
+        await perevir.cases.counsellor_seen(counsellor, "en")
+    assert await perevir.desk.take(case_id, TARAS, "en") == await _said(
+        perevir, case_id, "counsellor.taken_by_you"
+    )
+    assert await perevir.desk.take(case_id, OLHA, "en") == await _said(
+        perevir, case_id, "counsellor.taken_by_other"
+    )
 
 
-async def test_the_ownership_rule(services: Services) -> None:
-    handoff = _handoff(services)
-    case_id, _ = await _assigned(services, PERSON, OLHA)
-    record = await handoff.repo.get(case_id)
-    maria = services.pseudonym(PERSON)
+async def test_the_ownership_rule(perevir: Perevir) -> None:
+    case_id, _ = await _assigned(perevir, PERSON, OLHA)
+    record = await perevir.cases.get(case_id)
+    maria = perevir.pseudonym(PERSON)
     assert owns_case(record, person=maria) and owns_case(record, counsellor=OLHA)
-    assert not owns_case(record, person=services.pseudonym(PERSON2))
+    assert not owns_case(record, person=perevir.pseudonym(PERSON2))
     assert not owns_case(record, counsellor=TARAS)
     assert not owns_case(record) and not owns_case(record, person=maria, counsellor=OLHA)
     assert not owns_case(None, person=maria) and not owns_case(None, counsellor=OLHA)
-    await handoff.transfer(OLHA, "", "en")  # back in the queue: Olha no longer holds it
-    assert not owns_case(await handoff.repo.get(case_id), counsellor=OLHA)
+    await perevir.desk.transfer(OLHA, "", "en")  # back in the queue: Olha no longer holds it
+    assert not owns_case(await perevir.cases.get(case_id), counsellor=OLHA)
 
 
 # ---- through Telegram -----------------------------------------------------------------------
@@ -496,28 +507,27 @@ def _stale_press(server: BotApiServer, user: int, data: str) -> None:
 
 @pytest.mark.e2e
 async def test_case_buttons_of_someone_elses_case_are_refused_over_telegram(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    handoff = _handoff(services)
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server, PERSON, TARAS)
-        record = await handoff.repo.open_for_user(services.pseudonym(PERSON))
+        record = await perevir.cases.open_for_user(perevir.pseudonym(PERSON))
         assert record is not None
         server.send_command(OLHA, "/start")
         await server.wait_for(lambda: len(server.messages(OLHA)) > 0)
-        await settled(server, services)
+        await settled(server, perevir)
 
         _stale_press(server, OLHA, f"close:{record.id}:other")
-        await _until(server, OLHA, f"Request #{record.tag} is no longer yours")
+        await latest_saying(server, OLHA, "counsellor.not_your_case", "en", tag=record.tag)
 
         server.send_command(PERSON2, "/start")
         await server.wait_for(lambda: len(server.messages(PERSON2)) > 0)
-        await settled(server, services)
+        await settled(server, perevir)
         menus = len(server.messages(PERSON2))
         _stale_press(server, PERSON2, f"hf:{record.id}:1")
         await server.wait_for(lambda: len(server.messages(PERSON2)) > menus)
         assert buttons(server.messages(PERSON2)[-1])[0] in ("lang:uk", "menu:ask")
-        await settled(server, services)
-    fresh = await handoff.repo.get(record.id)
+        await settled(server, perevir)
+    fresh = await perevir.cases.get(record.id)
     assert fresh is not None
     assert (fresh.status, fresh.outcome, fresh.useful) == (Status.ASSIGNED.value, None, None)

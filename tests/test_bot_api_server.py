@@ -109,7 +109,7 @@ async def test_long_polling_with_offset(server: BotApiServer, bot: Bot) -> None:
     assert 0.9 <= time.monotonic() - started < 1.9
 
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.05)
+    await server.wait_for(lambda: server.polls_waiting)
     server.send_text(USER, "wake up")
     [woken] = await asyncio.wait_for(poll, 1)
     assert woken.message and woken.message.text == "wake up"
@@ -348,7 +348,7 @@ async def test_chats_members_commands(server: BotApiServer, bot: Bot) -> None:
 
 
 async def test_wait_helpers(server: BotApiServer, bot: Bot) -> None:
-    await server.expect_no_message(USER, within=0.05)
+    server.assert_no_new_message(USER)
     sending = asyncio.create_task(bot.send_message(USER, "one"))
     [one] = await server.wait_for_message(USER)
     assert one["text"] == "one"
@@ -360,7 +360,7 @@ async def test_wait_helpers(server: BotApiServer, bot: Bot) -> None:
         await server.wait_for_message(USER, timeout=0.05)
     await bot.send_message(USER, "four")
     with pytest.raises(AssertionError, match="unexpected messages"):
-        await server.expect_no_message(USER, within=0.05)
+        server.assert_no_new_message(USER)
     with pytest.raises(AssertionError, match="no message contains"):
         await server.wait_for_message(USER, contains="five")
     assert await server.wait_for(lambda: len(server.sent) >= 4) is True
@@ -373,7 +373,7 @@ async def test_stop_releases_a_pending_long_poll() -> None:
     await server.start()
     async with Bot(TOKEN, base_url=server.base_url) as bot:
         poll = asyncio.create_task(bot.get_updates(timeout=30))
-        await asyncio.sleep(0.05)
+        await server.wait_for(lambda: server.polls_waiting)
         started = time.monotonic()
         await server.stop()
         assert time.monotonic() - started < 1

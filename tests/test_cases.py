@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
 from bot.db.cases_repo import CaseRepository
 from bot.db.database import make_async_engine, make_sessionmaker, migrate
-from bot.db.models import Relay
 from bot.domain.cases import (
     CaseOutcome,
     IllegalTransition,
     Reason,
+    SharedAdvert,
     Status,
     WorkingHours,
     is_emergency,
@@ -22,6 +23,7 @@ from bot.domain.cases import (
     transition,
     waiting_time,
 )
+from bot.domain.notices import Copy, Outgoing, Relay, Say
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
@@ -151,17 +153,17 @@ async def _relayed(
     repo: CaseRepository, case_id: int, counsellor: int, user_message: int, copy: int
 ) -> None:
     """The person's message user_message was relayed to the counsellor as message copy."""
+    copied = Copy(42, user_message, protect=True)
     await repo.enqueue(
         [
-            {
-                "dedupe_key": f"u{case_id}:{user_message}",
-                "chat_id": counsellor,
-                "case_id": case_id,
-                "method": "copyMessage",
-                "relay": Relay.TO_COUNSELLOR,
-                "source": user_message,
-                "params": {"from_chat_id": 42, "message_id": user_message},
-            }
+            Outgoing(
+                f"u{case_id}:{user_message}",
+                counsellor,
+                copied,
+                Relay.TO_COUNSELLOR,
+                case_id=case_id,
+                source=user_message,
+            )
         ]
     )
     [item] = [i for i in await repo.pending_outbox() if i.case_id == case_id]
@@ -172,7 +174,7 @@ async def test_retention_purges_closed_cases_messages_and_keeps_anonymous_statis
     repo: CaseRepository,
 ) -> None:
     case = transition(open_case(Reason.RISKY_ADVERT, "uk", NOW, tag="OLD01"), Status.WAITING, NOW)
-    record = await repo.create(case, "person", 42, {"text": "advert", "flags": []})
+    record = await repo.create(case, "person", 42, SharedAdvert("high", "advert"))
     await repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=7)
     await _relayed(repo, record.id, 7, 10, 11)
     await repo.move(record.id, Status.ASSIGNED, Status.CLOSED, outcome=CaseOutcome.OTHER)
@@ -186,3 +188,23 @@ async def test_retention_purges_closed_cases_messages_and_keeps_anonymous_statis
     assert (old.reason, old.outcome, old.language) == ("risky_advert", "other", "uk")
     assert await repo.case_of_counsellor_message(7, 11) is None
     assert await repo.counsellor_copy_of(fresh.id, 12) == 13  # open cases are untouched
+
+
+async def test_forget_drops_the_persons_words_still_on_their_way_and_writes_its_notices(
+    repo: CaseRepository,
+) -> None:
+    case = transition(open_case(Reason.USER_ASKED, "en", NOW, tag="FGT01"), Status.WAITING, NOW)
+    record = await repo.create(case, "person", 42, None)
+    await repo.move(record.id, Status.WAITING, Status.ASSIGNED, counsellor_id=7)
+    words = Outgoing("u1:0", 7, Say("#FGT01 ▸ my employer took my passport"), Relay.TO_COUNSELLOR)
+    reply = Outgoing("r1:0", 42, Say("a reply on its way"), Relay.REPLY, owner="person")
+    await repo.enqueue([replace(words, case_id=record.id), reply])
+    plan = await repo.erasure_plan("person")
+    assert [c.id for c in plan.open_cases] == [record.id]
+    told = Outgoing("forget:1", 7, Say("the person erased their data"), Relay.NOTICE_COUNSELLOR)
+    await repo.forget_user("person", 42, then=[told])
+    left = {item.chat_id: item for item in await repo.pending_outbox()}
+    assert left[7].notice == told.notice  # the notice, not the person's words
+    assert left[42].relay is Relay.ERASURE and left[42].owner is None
+    erased = await repo.get(record.id)
+    assert erased is not None and erased.status is Status.CLOSED and erased.user_pseudonym is None

@@ -171,7 +171,7 @@ def test_a_harmless_unused_key_is_only_a_warning(
     content_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the retrieval check (half a minute, tested in test_content_check) has nothing to do here
-    monkeypatch.setattr("bot.content.check._retrieval_problems", lambda content: [])
+    monkeypatch.setattr("bot.content.check._retrieval_problems", lambda content, models_dir: [])
     _replace("ui/en.yaml", "menu:\n", 'menu:\n  later: "Maybe later"\n')(content_copy)
     _replace("ui/uk.yaml", "menu:\n", 'menu:\n  later: "Можливо, пізніше"\n')(content_copy)
     code, output = _check(content_copy)
@@ -208,11 +208,11 @@ def test_the_real_content_keeps_the_contract() -> None:
 
 # ---- the contract is complete: the developer's view ----------------------------------------
 
-LOOKUPS = {"text", "_t", "t", "note", "error", "_to_counsellor"}
+LOOKUPS = {"text", "_t", "t", "note", "error", "to_counsellor"}
 """The text-lookup calls of bot/: each takes the key as its second argument."""
-IMPLIED = {"error": {"hotline_line"}, "_to_counsellor": {"tag"}}
-"""Placeholders these wrappers fill themselves (Dialogue.error, Handoff._to_counsellor)."""
-OWN_KEYWORDS = {"_to_counsellor"}
+IMPLIED = {"error": {"hotline_line"}, "to_counsellor": {"tag"}}
+"""Placeholders these wrappers fill themselves (Dialogue.error, CaseTexts.to_counsellor)."""
+OWN_KEYWORDS = {"to_counsellor"}
 """Lookups whose keyword arguments are their own options, not placeholders."""
 KEY_SHAPE = re.compile(r"[a-z_*][a-z0-9_*]*(\.[a-z0-9_*]+)+")
 

@@ -8,49 +8,48 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.brain import Brain
+from bot.knowledge import Knowledge
 from bot.reload import ContentWatcher
-from bot.services import Services
+from bot.wiring import Perevir
 from tests.conftest import CONTENT_DIR
-from tests.e2e_support import make_services
+from tests.e2e_support import make_bot
 
 
 @pytest.fixture
-async def setup(brain: Brain, tmp_path: Path) -> AsyncIterator[tuple[Path, Services]]:
+async def setup(knowledge: Knowledge, tmp_path: Path) -> AsyncIterator[tuple[Path, Perevir]]:
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
-    svc = make_services(brain, tmp_path)
+    svc = make_bot(knowledge, tmp_path)
     yield content, svc
-    await svc.repository.close()
+    await svc.people.close()
 
 
-async def test_a_changed_answer_goes_live_without_a_restart(setup: tuple[Path, Services]) -> None:
+async def test_a_changed_answer_goes_live_without_a_restart(setup: tuple[Path, Perevir]) -> None:
     content, svc = setup
     watcher = ContentWatcher(content, svc)
     path = content / "faq" / "passport-safekeeping.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(
-        text.replace(
-            "<b>No, do not hand over your passport.</b>",
-            "<b>Never hand your passport to anyone.</b>",
-        ),
-        encoding="utf-8",
-    )
+    added = "<b>Never hand your passport to anyone.</b>"  # an editor's new first line
+    entry = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry["en"]["answer"] = f"{added}\n\n{entry['en']['answer']}"
+    path.write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    shown = svc.knowledge.dialogue.action("faq:passport-safekeeping", "en", 30).replies[0]
+    assert added not in shown.text
     assert await watcher.check() is True
-    reply = svc.brain.dialogue.action("faq:passport-safekeeping", "en", 30).replies[0]
-    assert "Never hand your passport to anyone." in reply.text
+    reply = svc.knowledge.dialogue.action("faq:passport-safekeeping", "en", 30).replies[0]
+    assert added in reply.text
     assert await watcher.check() is False  # nothing new
 
 
 async def test_broken_content_keeps_the_old_content_live_and_says_why(
-    setup: tuple[Path, Services], caplog: pytest.LogCaptureFixture
+    setup: tuple[Path, Perevir], caplog: pytest.LogCaptureFixture
 ) -> None:
     content, svc = setup
-    before = svc.brain
+    before = svc.knowledge
     watcher = ContentWatcher(content, svc)
     (content / "faq" / "trial-period.yaml").write_text("id: [broken", encoding="utf-8")
     with caplog.at_level(logging.ERROR):
         assert await watcher.check() is False
-    assert svc.brain is before
+    assert svc.knowledge is before
     assert "trial-period.yaml" in caplog.text and "old content stays live" in caplog.text

@@ -33,7 +33,6 @@ from tests.crash.harness import (
 TRIALS = int(os.environ.get("PEREVIR_CRASH_TRIALS", "2"))
 TIMEOUT = float(os.environ.get("PEREVIR_CRASH_TIMEOUT", "90"))
 SOURCE = Path(os.environ.get("PEREVIR_CRASH_SOURCE") or PROJECT_ROOT)
-POSTGRES_URL = os.environ.get("PEREVIR_TEST_POSTGRES_URL")
 REPORTS = PROJECT_ROOT / "reports" / "crash"
 
 
@@ -75,11 +74,11 @@ def test_the_count_tells_lost_duplicated_and_reordered_apart() -> None:
     "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 async def test_sigkill_during_traffic_loses_and_reorders_nothing(
-    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_url: str | None
 ) -> None:
-    if database == "postgresql" and not POSTGRES_URL:
+    if database == "postgresql" and not postgres_url:
         pytest.skip("PEREVIR_TEST_POSTGRES_URL is not set")
-    url = POSTGRES_URL if database == "postgresql" else f"sqlite:///{tmp_path / 'bot.db'}"
+    url = postgres_url if database == "postgresql" else f"sqlite:///{tmp_path / 'bot.db'}"
     assert url is not None
     config = CrashConfig(
         database=database,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.brain import Brain
 from bot.domain import states
 from bot.domain.dialogue import AdvertChecked, FaqMiss, SetLanguage, SetState
+from bot.knowledge import Knowledge
 
 COMMANDS = ["start", "language", "help", "privacy", "hotlines", "nonsense"]
 ACTIONS = [
@@ -26,66 +26,70 @@ ACTIONS = [
 
 @pytest.mark.parametrize("lang", ["uk", "en", None])
 @pytest.mark.parametrize("name", COMMANDS)
-def test_every_command_answers_in_every_language(brain: Brain, name: str, lang: str | None) -> None:
-    outcome = brain.dialogue.command(name, lang, 30)
+def test_every_command_answers_in_every_language(
+    knowledge: Knowledge, name: str, lang: str | None
+) -> None:
+    outcome = knowledge.dialogue.command(name, lang, 30)
     assert outcome.replies and all(r.text.strip() for r in outcome.replies)
 
 
 @pytest.mark.parametrize("lang", ["uk", "en"])
 @pytest.mark.parametrize("action", ACTIONS)
-def test_every_button_answers_or_hands_over(brain: Brain, action: str, lang: str) -> None:
-    outcome = brain.dialogue.action(action, lang, 30)
+def test_every_button_answers_or_hands_over(knowledge: Knowledge, action: str, lang: str) -> None:
+    outcome = knowledge.dialogue.action(action, lang, 30)
     if action.startswith(("handoff:", "menu:counsellor")):
-        assert [type(e).__name__ for e in outcome.events] == ["HandoffEvent"]
+        assert [type(e).__name__ for e in outcome.events] == ["AskForHuman"]
         return
     assert outcome.replies and all(r.text.strip() for r in outcome.replies)
 
 
-def test_choosing_a_language_saves_it_and_shows_privacy_then_menu(brain: Brain) -> None:
-    outcome = brain.dialogue.action("lang:en", None, 30)
+def test_choosing_a_language_saves_it_and_shows_privacy_then_menu(knowledge: Knowledge) -> None:
+    outcome = knowledge.dialogue.action("lang:en", None, 30)
     assert outcome.events == [SetLanguage("en")]
     assert "not end-to-end encrypted" in outcome.replies[1].text
     assert next(b.action for row in outcome.replies[2].buttons for b in row) == "menu:ask"
 
 
-def test_a_miss_is_counted_without_its_text(brain: Brain) -> None:
-    outcome = brain.dialogue.question("who won the football game last night", "en")
+def test_a_miss_is_counted_without_its_text(knowledge: Knowledge) -> None:
+    outcome = knowledge.dialogue.question("who won the football game last night", "en")
     misses = [e for e in outcome.events if isinstance(e, FaqMiss)]
     assert len(misses) == 1 and misses[0].lang == "en"
     assert "football" not in repr(misses[0])
 
 
-def test_check_a_job_offer_waits_for_the_advert_then_checks_it(brain: Brain) -> None:
-    outcome = brain.dialogue.action("menu:check", "en", 30)
+def test_check_a_job_offer_waits_for_the_advert_then_checks_it(knowledge: Knowledge) -> None:
+    outcome = knowledge.dialogue.action("menu:check", "en", 30)
     assert SetState(states.AWAITING_ADVERT) in outcome.events
     advert = (
         "Warehouse in Germany, 3000 EUR net, no experience, no German. Passport stays with "
         "our coordinator. Pay 150 EUR for documents. Departure tomorrow! Viber only."
     )
-    result = brain.dialogue.message(advert, "en", states.AWAITING_ADVERT)
+    result = knowledge.dialogue.message(advert, "en", states.AWAITING_ADVERT)
     assert "High risk" in result.replies[0].text
     checked = [e for e in result.events if isinstance(e, AdvertChecked)]
     assert checked and checked[0].level == "high" and "document_retention" in checked[0].flags
     assert SetState(None) in result.events
 
 
-def test_a_short_text_when_an_advert_is_expected_asks_for_the_whole_advert(brain: Brain) -> None:
-    result = brain.dialogue.message("job in Poland", "en", states.AWAITING_ADVERT)
+def test_a_short_text_when_an_advert_is_expected_asks_for_the_whole_advert(
+    knowledge: Knowledge,
+) -> None:
+    result = knowledge.dialogue.message("job in Poland", "en", states.AWAITING_ADVERT)
     assert "too short" in result.replies[0].text.lower()
     assert SetState(states.AWAITING_ADVERT) in result.events
 
 
-def test_a_forwarded_message_is_checked_as_an_advert(brain: Brain) -> None:
+def test_a_forwarded_message_is_checked_as_an_advert(knowledge: Knowledge) -> None:
     text = "Привіт! Є робота в Чехії на складі, 2000 євро, житло безкоштовно, виїзд завтра, пиши"
-    result = brain.dialogue.message(text, "uk", None, forwarded=True)
+    result = knowledge.dialogue.message(text, "uk", None, forwarded=True)
     assert "Перевірка" in result.replies[0].text or "ризик" in result.replies[0].text.lower()
 
 
-def test_evidence_from_the_advert_is_escaped_for_telegram_html(brain: Brain) -> None:
+def test_evidence_from_the_advert_is_escaped_for_telegram_html(knowledge: Knowledge) -> None:
     advert = (
         "<b>Girls</b> 18-25 <i>hostess</i> in Dubai & Abu Dhabi, 5000$ a month, flight paid, "
         "passport kept by the manager, write in WhatsApp <a href='x'>here</a>"
     )
-    card = brain.dialogue.message(advert, "en", states.AWAITING_ADVERT).replies[0].text
+    card = knowledge.dialogue.message(advert, "en", states.AWAITING_ADVERT).replies[0].text
     assert "<a href='x'>" not in card
     assert "&lt;" in card or "<b>Girls</b>" not in card

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import AdvertCheck
-from bot.services import Services
-from tests.e2e_support import choose_english, running_bot
+from bot.wiring import Perevir
+from tests.e2e_support import choose_english, filled, has_text, risk_level, running_bot, text_of
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -29,29 +29,30 @@ async def server() -> AsyncIterator[BotApiServer]:
         yield srv
 
 
-async def test_check_a_job_offer_from_the_menu(server: BotApiServer, services: Services) -> None:
-    async with running_bot(server, services):
+async def test_check_a_job_offer_from_the_menu(server: BotApiServer, perevir: Perevir) -> None:
+    async with running_bot(server, perevir):
         menu = await choose_english(server, USER)
         server.press_button(USER, menu["message_id"], "menu:check")
-        await server.wait_for_message(USER, contains="paste the text")
+        await server.wait_for_message(USER, contains=text_of("risk.prompt"))
         server.send_text(USER, ADVERT)
         [card] = await server.wait_for_message(USER)
     text = card["text"]
-    assert "High risk" in text
-    assert "hostess" in text.lower()
-    assert "«" in text  # evidence is quoted (the server refuses unescaped HTML)
+    assert risk_level(text) == "high"
+    # the sign is named and the advert's words are quoted (the server refuses unescaped HTML)
+    lure = filled(text, "risk.flag_line", name=text_of("flags.sexual_lure.name"))
+    assert lure is not None and "hostess" in lure["evidence"].lower()
     buttons = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["handoff:advert"]
-    async with services.repository.sessions() as session:
+    async with perevir.people.sessions() as session:
         checks = (await session.execute(select(AdvertCheck))).scalars().all()
     assert [(c.level, c.source) for c in checks] == [("high", "text")]
     assert "sexual_lure" in checks[0].flags
 
 
 async def test_a_forwarded_recruiter_message_gets_a_risk_card(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await choose_english(server, USER)
         server.forward_text(
             USER,
@@ -60,34 +61,32 @@ async def test_a_forwarded_recruiter_message_gets_a_risk_card(
             "Recruiter",
         )
         [card] = await server.wait_for_message(USER)
-    assert "risk" in card["text"].lower()
+    assert risk_level(card["text"]) is not None
 
 
 async def test_a_short_text_gets_a_request_for_the_whole_advert(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         menu = await choose_english(server, USER)
         server.press_button(USER, menu["message_id"], "menu:check")
         await server.wait_for_message(USER)
         server.send_text(USER, "job in Dubai")
-        await server.wait_for_message(USER, contains="too short")
+        await server.wait_for_message(USER, contains=text_of("risk.too_short"))
 
 
 async def test_a_link_to_a_private_address_is_refused_and_text_is_asked_for(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await choose_english(server, USER)
         server.send_text(USER, "http://127.0.0.1/admin")
         [reply] = await server.wait_for_message(USER)
-    assert "cannot be opened" in reply["text"] or "not a public" in reply["text"]
-    assert "paste" in reply["text"].lower()
+    assert has_text(reply["text"], "link.refused.private")
+    assert has_text(reply["text"], "link.paste_instead")
 
 
-async def test_a_slow_link_delays_only_its_own_chat(
-    server: BotApiServer, services: Services
-) -> None:
+async def test_a_slow_link_delays_only_its_own_chat(server: BotApiServer, perevir: Perevir) -> None:
     from bot.web.fetch import FetchedPage
 
     release = asyncio.Event()
@@ -101,11 +100,11 @@ async def test_a_slow_link_delays_only_its_own_chat(
             "travel costs deducted from the first wages. Leave this week, places are limited.",
         )
 
-    services.fetch_link = slow_site
+    perevir.fetch_link = slow_site
     others = list(range(USER + 1, USER + 21))
     for other in others:
         server.user(other, f"User {other}", "en")
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await choose_english(server, USER)
         server.send_text(USER, "https://jobs.example/offer/1")
         for other in others:
@@ -116,4 +115,6 @@ async def test_a_slow_link_delays_only_its_own_chat(
         assert not release.is_set()  # all twenty answered while the link was still loading
         release.set()
         [card] = await server.wait_for_message(USER)
-        assert "passport" in card["text"].lower()
+        assert risk_level(card["text"]) is not None  # the card of the page that loaded last
+        kept = filled(card["text"], "risk.flag_line", name=text_of("flags.document_retention.name"))
+        assert kept is not None and "passport" in kept["evidence"].lower()

@@ -8,18 +8,29 @@ from pathlib import Path
 
 import pytest
 
-from bot.brain import Brain
 from bot.db.models import Base, CaseRecord
-from bot.services import Services
+from bot.knowledge import Knowledge
+from bot.wiring import Perevir
 from tests.e2e_support import (
+    after,
+    answer_to,
+    body,
     buttons,
     choose_english,
+    count_saying,
     forget_me,
-    make_services,
+    has_hotlines,
+    has_text,
+    is_text,
+    latest_where,
+    make_bot,
     running_bot,
     settled,
+    sign_names,
+    text_of,
 )
 from tests.e2e_support import latest_containing as _until
+from tests.e2e_support import latest_saying as _until_said
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -43,11 +54,13 @@ async def server() -> AsyncIterator[BotApiServer]:
 
 
 @pytest.fixture
-async def services(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
+async def perevir(
+    knowledge: Knowledge, tmp_path: Path, database_url: str
+) -> AsyncIterator[Perevir]:
     """The hand-off on each database (SQLite, and PostgreSQL when configured), schema made by
     the Alembic migrations."""
-    svc = make_services(
-        brain,
+    svc = make_bot(
+        knowledge,
         tmp_path,
         database_url,
         PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP),
@@ -56,17 +69,26 @@ async def services(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIter
         ),
     )
     yield svc
-    await svc.repository.close()
+    await svc.people.close()
 
 
 def _texts(server: BotApiServer, chat: int) -> list[str]:
-    return [m.get("text") or m.get("caption") or "" for m in server.messages(chat)]
+    return [body(m) for m in server.messages(chat)]
 
 
-async def _nothing_new(server: BotApiServer, services: Services, chat: int) -> None:
+def _alerts(server: BotApiServer) -> list[str]:
+    """The texts of every callback answer the bot gave (the pop-ups counsellors see)."""
+    return [c.params.get("text", "") for c in server.calls("answerCallbackQuery")]
+
+
+def _alerted(server: BotApiServer, key: str, lang: str = "en") -> bool:
+    return any(is_text(a, key, lang) for a in _alerts(server))
+
+
+async def _nothing_new(server: BotApiServer, perevir: Perevir, chat: int) -> None:
     """Once the bot has handled everything, nothing more was said in the chat."""
     before = len(server.messages(chat))
-    await settled(server, services)
+    await settled(server, perevir)
     assert len(server.messages(chat)) == before, _texts(server, chat)[before:]
 
 
@@ -84,11 +106,11 @@ async def _request_and_queue(server: BotApiServer, person: int = PERSON) -> dict
     """The person asks for a counsellor and agrees; returns the group's card."""
     menu = await choose_english(server, person)
     server.press_button(person, menu["message_id"], "menu:counsellor")
-    consent = await _until(server, person, "Do you agree?")
-    assert "name, phone number and Telegram account stay hidden" in consent["text"]
+    consent = await _until_said(server, person, "handoff.consent")
+    assert has_text(consent["text"], "handoff.consent", shared=text_of("handoff.shared_question"))
     cards = len(server.messages(GROUP))
     server.press_button(person, consent["message_id"], "ho:yes")
-    await _until(server, person, "in the queue")
+    await _until_said(server, person, "handoff.queued")
     await server.wait_for(lambda: len(server.messages(GROUP)) > cards)
     return server.messages(GROUP)[-1]
 
@@ -100,28 +122,29 @@ async def _taken(
     if not started:
         await _counsellors_start(server, counsellor)
     card = await _request_and_queue(server, person)
-    joined = sum("has joined" in t for t in _texts(server, person))
+    joined = count_saying(server, person, "handoff.taken")
     server.press_button(counsellor, card["message_id"], buttons(card)[0], chat_id=GROUP)
-    await server.wait_for(lambda: sum("has joined" in t for t in _texts(server, person)) > joined)
+    await server.wait_for(lambda: count_saying(server, person, "handoff.taken") > joined)
     return card
 
 
 async def test_request_take_talk_both_ways_and_close(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server)
         card = await _request_and_queue(server)
-        assert "Asked for a counsellor" in card["text"]
+        reason = text_of("counsellor.reasons.user_asked")
+        assert has_text(card["text"], "counsellor.card", reason=reason)
         assert "Maria" not in card["text"] and str(PERSON) not in card["text"]
         [take] = buttons(card)
-        await settled(server, services)
+        await settled(server, perevir)
         server.send_text(PERSON, "They keep my passport at the farm")  # while waiting
-        await _nothing_new(server, services, PERSON)  # held for the counsellor, no bot reply
+        await _nothing_new(server, perevir, PERSON)  # held for the counsellor, no bot reply
         server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
-        await _until(server, GROUP, "taken by Counsellor Olha")
+        await _until_said(server, GROUP, "counsellor.taken_in_group", name="Counsellor Olha")
         relayed = await _until(server, OLHA, "They keep my passport at the farm")
-        joined = await _until(server, PERSON, "Counsellor Olha has joined")
+        joined = await _until_said(server, PERSON, "handoff.taken", name="Counsellor Olha")
         assert "Staff" not in joined["text"]
 
         server.send_text(OLHA, "Are you safe right now?", reply_to=relayed["message_id"])
@@ -132,97 +155,76 @@ async def test_request_take_talk_both_ways_and_close(
         sent = server.send_text(PERSON, "I am in Poland, near Lodz")
         await _until(server, OLHA, "near Lodz")
         server.edit_text(PERSON, sent["message"]["message_id"], "I am in Poland, near Poznan")
-        await _until(server, OLHA, "correction: I am in Poland, near Poznan")
+        await latest_where(
+            server,
+            OLHA,
+            lambda m: after(body(m), "counsellor.edited_header") == "I am in Poland, near Poznan",
+        )
         copies = [c for c in server.calls("copyMessage") if c.params["chat_id"] == OLHA]
         assert copies and all(c.params.get("protect_content") for c in copies)
         assert photo  # the photo reached the counsellor as a protected copy
         # While a counsellor has the case, the bot itself says nothing to the person.
-        await settled(server, services)
+        await settled(server, perevir)
         before = len(server.messages(PERSON))
         server.send_text(PERSON, "can I work on a tourist visa")
         await _until(server, OLHA, "tourist visa")
-        await _nothing_new(server, services, PERSON)
+        await _nothing_new(server, perevir, PERSON)
         assert len(server.messages(PERSON)) == before
 
         server.send_command(OLHA, "/close")
-        prompt = await _until(server, OLHA, "How did request")
+        prompt = await _until_said(server, OLHA, "counsellor.close_prompt")
         server.press_button(
             OLHA,
             prompt["message_id"],
             next(b for b in buttons(prompt) if b.endswith(":advice_given")),
         )
-        ended = await _until(server, PERSON, "closed the conversation")
+        ended = await _until_said(server, PERSON, "handoff.ended_by_counsellor")
         assert [b for b in buttons(ended) if b.startswith("hf:")]
         server.send_text(PERSON, "can I work on a tourist visa")
-        await _until(server, PERSON, "visa")  # the bot answers again
-    async with services.repository.sessions() as session:
+        answer = await latest_where(server, PERSON, lambda m: answer_to(m) is not None)
+        assert answer_to(answer) == "visa-free-work"  # the bot answers again
+    async with perevir.people.sessions() as session:
         [case] = (await session.execute(CaseRecord.__table__.select())).all()
     assert case.status == "closed" and case.outcome == "advice_given"
     assert case.user_chat_id is not None or case.status == "closed"
 
 
 async def test_two_counsellors_press_take_at_once_and_exactly_one_gets_it(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server)
         card = await _request_and_queue(server)
         [take] = buttons(card)
         server.press_button(OLHA, card["message_id"], take, chat_id=GROUP)
         server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)
-        answers = await server.wait_for(
-            lambda: (
-                [
-                    c.params.get("text", "")
-                    for c in server.calls("answerCallbackQuery")
-                    if "#" in c.params.get("text", "")
-                ]
-                or None
-            )
-        )
-        await server.wait_for(
-            lambda: (
-                len(
-                    [
-                        c
-                        for c in server.calls("answerCallbackQuery")
-                        if "#" in c.params.get("text", "")
-                    ]
-                )
-                == 2
-            )
-        )
-        answers = [
-            c.params["text"]
-            for c in server.calls("answerCallbackQuery")
-            if "#" in c.params.get("text", "")
-        ]
-        assert sum("You took" in a for a in answers) == 1
-        assert sum("already been taken" in a for a in answers) == 1
-        await _until(server, PERSON, "has joined")
-        assert sum("has joined" in t for t in _texts(server, PERSON)) == 1
+
+        def answers() -> list[str]:  # what each of the two was told
+            takes = ("counsellor.taken_by_you", "counsellor.taken_by_other")
+            return [a for a in _alerts(server) if any(is_text(a, k) for k in takes)]
+
+        await server.wait_for(lambda: len(answers()) == 2)
+        assert sum(is_text(a, "counsellor.taken_by_you") for a in answers()) == 1
+        assert sum(is_text(a, "counsellor.taken_by_other") for a in answers()) == 1
+        await _until_said(server, PERSON, "handoff.taken")
+        assert count_saying(server, PERSON, "handoff.taken") == 1
 
 
 async def test_someone_who_is_not_a_counsellor_cannot_take_a_case(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         card = await _request_and_queue(server)
-        await settled(server, services)
+        await settled(server, perevir)
         server.press_button(STRANGER, card["message_id"], buttons(card)[0], chat_id=GROUP)
-        await server.wait_for(
-            lambda: any(
-                "Only registered counsellors" in c.params.get("text", "")
-                for c in server.calls("answerCallbackQuery")
-            )
-        )
-        await _nothing_new(server, services, PERSON)
+        await server.wait_for(lambda: _alerted(server, "counsellor.not_allowed"))
+        await _nothing_new(server, perevir, PERSON)
 
 
 async def test_a_429_storm_and_5xx_errors_still_deliver_everything_in_order(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.fail_next("sendMessage", code=429, retry_after=1, times=5, chat_id=OLHA)
         server.fail_next("sendMessage", code=502, times=2, chat_id=OLHA)
@@ -234,64 +236,63 @@ async def test_a_429_storm_and_5xx_errors_still_deliver_everything_in_order(
 
 
 async def test_the_bot_stopped_mid_case_delivers_everything_once_after_restart(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
-        await settled(server, services)
+        await settled(server, perevir)
         server.delay("sendMessage", 1.5)  # the next relay is in flight when the bot stops
         server.send_text(PERSON, "first while slow")
-        assert services.handoff is not None
-        repo = services.handoff.repo
+        repo = perevir.cases
         while not [i for i in await repo.pending_outbox() if i.chat_id == OLHA]:
             await asyncio.sleep(0.02)  # wait until the relay is written, then stop the bot
     server.delay("sendMessage", 0)
     server.send_text(PERSON, "second while the bot was down")
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _until(server, OLHA, "second while the bot was down", timeout=15)
         await _until(server, OLHA, "first while slow", timeout=15)
-        await settled(server, services)
-    texts = [t for t in _texts(server, OLHA) if "while" in t]
+        await settled(server, perevir)
+    relayed = [after(t, "counsellor.relayed_header") for t in _texts(server, OLHA)]
     # a clean stop finishes the call in flight: each once, in order
-    assert [t.split("▸ ")[1] for t in texts] == [
+    assert [t for t in relayed if t and "while" in t] == [
         "first while slow",
         "second while the bot was down",
     ]
 
 
 async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.send_text(PERSON, "my name is Maria and I am in Lodz")
         copy = await _until(server, OLHA, "I am in Lodz")
         server.send_command(PERSON, "/forget")
-        confirm = await _until(server, PERSON, "cannot be undone")
+        confirm = await _until_said(server, PERSON, "handoff.forget_confirm")
         server.press_button(PERSON, confirm["message_id"], "forget:yes")
-        done = await _until(server, PERSON, "everything about you has been erased")
-        await _until(server, OLHA, "erased their data")
+        done = await _until_said(server, PERSON, "handoff.forget_done")
+        await _until_said(server, OLHA, "counsellor.user_forgot")
         await server.wait_for(lambda: len(server.calls("deleteMessage")) >= 3)
-        assert "Done" in done["text"]
+        assert is_text(done["text"], "handoff.forget_done")
         # the copy of what the person wrote is gone from the counsellor's chat too
         await server.wait_for(
             lambda: all(m["message_id"] != copy["message_id"] for m in server.messages(OLHA))
         )
-    async with services.repository.sessions() as session:
+    async with perevir.people.sessions() as session:
         [case] = (await session.execute(CaseRecord.__table__.select())).all()
     assert case.status == "closed"
     assert case.user_pseudonym is None and case.user_chat_id is None
 
 
 async def test_after_forget_no_row_and_no_database_file_holds_anything_of_the_person(
-    server: BotApiServer, services: Services, tmp_path: Path
+    server: BotApiServer, perevir: Perevir, tmp_path: Path
 ) -> None:
     secret, advert = (
         "I hide at Zhovtneva 17 in Lodz",
         "Urgent hostess job Quxwell club, passport kept",
     )
     answer = "Olha answers Brovarska"
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.send_text(PERSON, secret)
         await _until(server, OLHA, secret)
@@ -300,10 +301,10 @@ async def test_after_forget_no_row_and_no_database_file_holds_anything_of_the_pe
         server.send_text(PERSON, advert)
         await _until(server, OLHA, "Quxwell")
         await forget_me(server, PERSON)
-        await settled(server, services)
-    pseudonym = services.pseudonym(PERSON)
+        await settled(server, perevir)
+    pseudonym = perevir.pseudonym(PERSON)
     traces = [str(PERSON), pseudonym[:12], "Maria", "Zhovtneva", "Brovarska", "Quxwell"]
-    async with services.repository.sessions() as session:
+    async with perevir.people.sessions() as session:
         for table in Base.metadata.sorted_tables:
             for row in (await session.execute(table.select())).all():
                 cells = " ".join(str(value) for value in row)
@@ -315,9 +316,9 @@ async def test_after_forget_no_row_and_no_database_file_holds_anything_of_the_pe
 
 
 async def test_a_lone_surrogate_from_telegram_reaches_the_counsellor_as_a_replacement_mark(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.send_text(PERSON, "I am in Lodz \ud800 help")  # a JSON escape Telegram may send
         copy = await _until(server, OLHA, "I am in Lodz")
@@ -325,39 +326,39 @@ async def test_a_lone_surrogate_from_telegram_reaches_the_counsellor_as_a_replac
 
 
 async def test_out_of_configuration_the_counsellor_button_says_so_honestly(
-    server: BotApiServer, brain: Brain, tmp_path: Path, database_url: str
+    server: BotApiServer, knowledge: Knowledge, tmp_path: Path, database_url: str
 ) -> None:
-    svc = make_services(brain, tmp_path / "plain", database_url)
+    svc = make_bot(knowledge, tmp_path / "plain", database_url)
     try:
         async with running_bot(server, svc):
             menu = await choose_english(server, PERSON)
             server.press_button(PERSON, menu["message_id"], "menu:counsellor")
             [reply] = await server.wait_for_message(PERSON)
-            assert "527" in reply["text"]
+            assert has_text(reply["text"], "not_built.counsellor") and has_hotlines(reply["text"])
     finally:
-        await svc.repository.close()
+        await svc.people.close()
 
 
 async def test_the_person_ends_the_conversation_and_stats_stay_anonymous(
-    server: BotApiServer, services: Services, tmp_path: Path
+    server: BotApiServer, perevir: Perevir, tmp_path: Path
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.send_command(PERSON, "/end")
-        useful = await _until(server, PERSON, "Was the counsellor's help useful?")
-        ended = await _until(server, OLHA, "ended the conversation")
+        useful = await _until_said(server, PERSON, "handoff.useful")
+        ended = await _until_said(server, OLHA, "counsellor.user_ended")
         server.press_button(PERSON, useful["message_id"], buttons(useful)[0])
-        await _until(server, PERSON, "Thank you for your feedback")
+        await _until_said(server, PERSON, "handoff.useful_thanks")
         server.press_button(
             OLHA,
             ended["message_id"],
             next(b for b in buttons(ended) if b.endswith(":referred_527")),
         )
-        await _until(server, OLHA, "closed: Referred to 527")
+        outcome = text_of("counsellor.outcome.referred_527")
+        await _until_said(server, OLHA, "counsellor.closed", outcome=outcome)
     from bot.stats import chart, gather
 
-    assert services.handoff is not None
-    figures = await gather(services.handoff.repo)
+    figures = await gather(perevir.cases)
     report = figures.as_text()
     assert "referred_527: 1" in report and "user_asked: 1" in report and "yes: 1" in report
     assert str(PERSON) not in report and "Maria" not in report
@@ -365,13 +366,13 @@ async def test_the_person_ends_the_conversation_and_stats_stay_anonymous(
 
 
 async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
     advert = (
         "Girls 18-25 wanted as hostesses in Dubai, 5000 USD a month, no experience. "
         "Passport stays with the manager. Ticket paid, you return it from wages."
     )
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server)
         menu = await choose_english(server, PERSON)
         server.press_button(PERSON, menu["message_id"], "menu:check")
@@ -379,45 +380,51 @@ async def test_a_risky_advert_is_shared_with_the_counsellor_only_after_consent(
         server.send_text(PERSON, advert)
         [card] = await server.wait_for_message(PERSON)
         server.press_button(PERSON, card["message_id"], "handoff:advert")
-        consent = await _until(server, PERSON, "Do you agree?")
-        assert "the job offer you checked and its warning signs" in consent["text"]
-        await _nothing_new(server, services, GROUP)  # nothing shared before consent
+        consent = await _until_said(server, PERSON, "handoff.consent")
+        shared = text_of(
+            "handoff.shared_both",
+            first=text_of("handoff.shared_question"),
+            second=text_of("handoff.shared_advert"),
+        )  # their messages, and the job offer with its warning signs
+        assert has_text(consent["text"], "handoff.consent", shared=shared)
+        await _nothing_new(server, perevir, GROUP)  # nothing shared before consent
         server.press_button(PERSON, consent["message_id"], "ho:yes")
-        group_card = await _until(server, GROUP, "New request")
-        assert "Risky job offer" in group_card["text"] and "⚠️" in group_card["text"]
+        group_card = await _until_said(server, GROUP, "counsellor.card")
+        reason = text_of("counsellor.reasons.risky_advert")
+        assert has_text(group_card["text"], "counsellor.card", reason=reason)
+        signs = sign_names()  # the card names the warning signs found
+        assert any(has_text(group_card["text"], "counsellor.card_flags", flags=s) for s in signs)
         assert "Dubai" not in group_card["text"]  # the advert itself goes only to the taker
         server.press_button(OLHA, group_card["message_id"], buttons(group_card)[0], chat_id=GROUP)
-        brief = await _until(server, OLHA, "You took request")
+        brief = await _until_said(server, OLHA, "counsellor.taken_by_you")
         assert "Dubai" in brief["text"]
 
 
 @pytest.fixture
-async def members_mode(brain: Brain, tmp_path: Path, database_url: str) -> AsyncIterator[Services]:
+async def members_mode(
+    knowledge: Knowledge, tmp_path: Path, database_url: str
+) -> AsyncIterator[Perevir]:
     """No list of counsellors: members of the counsellors' group are the counsellors."""
-    svc = make_services(
-        brain, tmp_path / "members", database_url, PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP)
+    svc = make_bot(
+        knowledge, tmp_path / "members", database_url, PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP)
     )
     yield svc
-    await svc.repository.close()
+    await svc.people.close()
 
 
 async def test_without_a_list_members_of_the_group_are_the_counsellors(
-    server: BotApiServer, members_mode: Services
+    server: BotApiServer, members_mode: Perevir
 ) -> None:
     async with running_bot(server, members_mode):
         await _counsellors_start(server, TARAS)
         card = await _request_and_queue(server)
         take = buttons(card)[0]
         server.press_button(STRANGER, card["message_id"], take, chat_id=GROUP)  # has left
-        await server.wait_for(
-            lambda: any(
-                "Only registered counsellors" in c.params.get("text", "")
-                for c in server.calls("answerCallbackQuery")
-            )
-        )
+        await server.wait_for(lambda: _alerted(server, "counsellor.not_allowed"))
         server.press_button(TARAS, card["message_id"], take, chat_id=GROUP)  # a member
-        joined = await _until(server, PERSON, "has joined")
-        assert "A counsellor has joined" in joined["text"]  # no display name configured
+        joined = await _until_said(server, PERSON, "handoff.taken")
+        default = text_of("handoff.default_name")  # no display name configured
+        assert is_text(joined["text"], "handoff.taken", name=default)
         assert server.calls("getChatMember")
 
 
@@ -427,9 +434,9 @@ def _said(server: BotApiServer, chat: int, needle: str) -> int:
 
 
 async def test_after_a_transfer_replies_reach_the_person_of_the_message_replied_to(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server)
         await _taken(server, PERSON, OLHA, started=True)
         await _taken(server, PERSON2, OLHA, started=True)
@@ -437,13 +444,13 @@ async def test_after_a_transfer_replies_reach_the_person_of_the_message_replied_
         server.send_text(PERSON2, "B: first from Ivan")
         from_b = await _until(server, OLHA, "B: first from Ivan")
         await _until(server, OLHA, "A: first from Maria")
-        cases = await services.handoff.repo.assigned_to(OLHA)  # type: ignore[union-attr]
+        cases = await perevir.cases.assigned_to(OLHA)  # type: ignore[union-attr]
         tag_a = next(c.tag for c in cases if c.user_chat_id == PERSON)
         server.send_command(OLHA, "/transfer", tag_a)
-        await _until(server, OLHA, f"#{tag_a} is back in the queue")
+        await _until_said(server, OLHA, "counsellor.transfer_done", tag=tag_a)
         card = server.messages(GROUP)[-1]
         server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
-        await _until(server, PERSON, "Counsellor Taras has joined")
+        await _until_said(server, PERSON, "handoff.taken", name="Counsellor Taras")
         server.send_text(PERSON, "A: second, for Taras")
         to_taras = await _until(server, TARAS, "A: second, for Taras")
         # Taras's and Olha's chats have their own message ids; each reply finds its own case.
@@ -451,20 +458,20 @@ async def test_after_a_transfer_replies_reach_the_person_of_the_message_replied_
         server.send_text(OLHA, "Olha to Ivan", reply_to=from_b["message_id"])
         await _until(server, PERSON, "Taras to Maria")
         await _until(server, PERSON2, "Olha to Ivan")
-        await settled(server, services)
+        await settled(server, perevir)
     assert _said(server, PERSON, "Olha to Ivan") == 0
     assert _said(server, PERSON2, "Taras to Maria") == 0
 
 
 async def test_with_three_cases_replies_to_relays_and_briefs_go_to_their_own_case(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
     people = (PERSON, PERSON2, PERSON3)
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server, OLHA)
         for person in people:
             await _taken(server, person, OLHA, started=True)
-        briefs = [m for m in server.messages(OLHA) if "You took request" in m["text"]]
+        briefs = [m for m in server.messages(OLHA) if has_text(body(m), "counsellor.taken_by_you")]
         for n, person in enumerate(people):
             server.send_text(person, f"hello from person {n}")
         relayed = [await _until(server, OLHA, f"hello from person {n}") for n in range(3)]
@@ -474,72 +481,68 @@ async def test_with_three_cases_replies_to_relays_and_briefs_go_to_their_own_cas
         for n, person in enumerate(people):
             await _until(server, person, f"reply {n} to a relay")
             await _until(server, person, f"reply {n} to a brief")
-        await settled(server, services)
+        await settled(server, perevir)
     for n, person in enumerate(people):
         wrong = [t for t in _texts(server, person) if "reply" in t and f"reply {n} " not in t]
         assert wrong == []
 
 
 async def test_a_plain_message_with_two_open_cases_asks_which_case_and_never_guesses(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server, OLHA)
         await _taken(server, PERSON, OLHA, started=True)
         await _taken(server, PERSON2, OLHA, started=True)
-        await settled(server, services)
+        await settled(server, perevir)
         server.send_text(OLHA, "which of you is in Lodz?")
-        question = await _until(server, OLHA, "Which one is this message for?")
-        await _nothing_new(server, services, PERSON2)
+        question = await _until_said(server, OLHA, "counsellor.choose_case")
+        await _nothing_new(server, perevir, PERSON2)
         assert _said(server, PERSON, "Lodz") == 0
-        cases = await services.handoff.repo.assigned_to(OLHA)  # type: ignore[union-attr]
+        cases = await perevir.cases.assigned_to(OLHA)  # type: ignore[union-attr]
         ivan = next(c for c in cases if c.user_chat_id == PERSON2)
         choice = next(b for b in buttons(question) if b.startswith(f"to:{ivan.id}:"))
         server.press_button(OLHA, question["message_id"], choice)
         await _until(server, PERSON2, "which of you is in Lodz?")
-        await _until(server, OLHA, f"Sent to #{ivan.tag}")
-        await settled(server, services)
+        await _until_said(server, OLHA, "counsellor.sent_to", tag=ivan.tag)
+        await settled(server, perevir)
     assert _said(server, PERSON, "Lodz") == 0
 
 
 async def test_a_person_who_blocked_the_bot_is_told_to_the_counsellor_and_shown_in_cases(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.block(PERSON)
         server.send_text(OLHA, "are you still there?")
-        await _until(server, OLHA, "has blocked the bot")
+        await _until_said(server, OLHA, "counsellor.person_blocked")
         server.send_text(OLHA, "hello?")
-        await server.wait_for(lambda: _said(server, OLHA, "has blocked the bot") == 2)
+        await server.wait_for(lambda: count_saying(server, OLHA, "counsellor.person_blocked") == 2)
         server.send_command(OLHA, "/cases")
-        listing = await _until(server, OLHA, "Your open requests")
-        assert "blocked the bot" in listing["text"]
+        listing = await _until_said(server, OLHA, "counsellor.cases_heading")
+        blocked = text_of("counsellor.blocked_mark")
+        assert has_text(listing["text"], "counsellor.case_line_blocked", blocked=blocked)
 
 
 async def test_a_counsellor_without_a_private_chat_cannot_take_and_is_told_how_to_fix_it(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         card = await _request_and_queue(server)
         server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
-        await server.wait_for(
-            lambda: any(
-                "Open a private chat with the bot" in c.params.get("text", "")
-                for c in server.calls("answerCallbackQuery")
-            )
-        )
-        await _nothing_new(server, services, PERSON)
-        assert _said(server, PERSON, "has joined") == 0
+        await server.wait_for(lambda: _alerted(server, "counsellor.start_private_first"))
+        await _nothing_new(server, perevir, PERSON)
+        assert count_saying(server, PERSON, "handoff.taken") == 0
         await _counsellors_start(server, TARAS)
         server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
-        await _until(server, PERSON, "Counsellor Taras has joined")
+        await _until_said(server, PERSON, "handoff.taken", name="Counsellor Taras")
 
 
 async def test_messages_for_a_counsellor_who_blocked_the_bot_arrive_once_they_start_it(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         server.block(OLHA)
         server.send_text(PERSON, "are you reading this?")
@@ -552,36 +555,37 @@ async def test_messages_for_a_counsellor_who_blocked_the_bot_arrive_once_they_st
         server.unblock(OLHA)
         server.send_command(OLHA, "/start")
         await _until(server, OLHA, "are you reading this?")
-        await settled(server, services)
+        await settled(server, perevir)
         assert _said(server, OLHA, "are you reading this?") == 1
 
 
 async def test_a_message_telegram_refuses_is_reported_to_the_counsellor(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
-        await settled(server, services)
+        await settled(server, perevir)
         server.fail_next("copyMessage", code=400, description="Bad Request: message is too long")
         server.send_text(OLHA, "a message Telegram will refuse")
-        await _until(server, OLHA, "Telegram refused to deliver one of your messages")
+        await _until_said(server, OLHA, "counsellor.not_delivered")
         assert server.calls("copyMessage")[-1].error is not None
 
 
 async def test_a_waiting_request_ended_by_the_person_loses_its_take_button(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _counsellors_start(server)
         card = await _request_and_queue(server)
         server.send_command(PERSON, "/end")
-        await _until(server, PERSON, "Was the counsellor's help useful?")
+        await _until_said(server, PERSON, "handoff.useful")
         ended = await server.wait_for(
             lambda: next(
                 (
                     m
                     for m in server.messages(GROUP)
-                    if m["message_id"] == card["message_id"] and "ended by the person" in m["text"]
+                    if m["message_id"] == card["message_id"]
+                    and is_text(m["text"], "counsellor.card_ended")
                 ),
                 None,
             )
@@ -590,43 +594,43 @@ async def test_a_waiting_request_ended_by_the_person_loses_its_take_button(
 
 
 async def test_help_during_a_case_is_answered_by_the_bot_and_not_relayed(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
-        await settled(server, services)
+        await settled(server, perevir)
         server.send_command(PERSON, "/help")
-        reply = await _until(server, PERSON, "You are talking with a counsellor")
+        reply = await _until_said(server, PERSON, "handoff.during_case")
         assert "end" in buttons(reply)
         server.send_command(PERSON, "/start")
-        await server.wait_for(lambda: _said(server, PERSON, "You are talking with") == 2)
-        await settled(server, services)
+        await server.wait_for(lambda: count_saying(server, PERSON, "handoff.during_case") == 2)
+        await settled(server, perevir)
         assert _said(server, OLHA, "/help") == 0 and _said(server, OLHA, "/start") == 0
 
 
 async def test_counsellor_texts_are_in_the_counsellors_own_language(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server, PERSON, MYKOLA)  # the person writes English, Mykola reads Ukrainian
-        brief = await _until(server, MYKOLA, "Ви взяли")
-        assert "You took" not in brief["text"]
+        brief = await _until_said(server, MYKOLA, "counsellor.taken_by_you", "uk")
+        assert not has_text(brief["text"], "counsellor.taken_by_you", "en")
         server.send_text(PERSON, "hello")
         relayed = await _until(server, MYKOLA, "hello")
         server.send_command(MYKOLA, "/case", "NOPE")
-        await _until(server, MYKOLA, "Яке звернення?")
+        await _until_said(server, MYKOLA, "counsellor.no_case_selected", "uk")
         server.send_command(PERSON, "/end")
-        await _until(server, MYKOLA, "Людина завершила розмову")
+        await _until_said(server, MYKOLA, "counsellor.user_ended", "uk")
         assert relayed
 
 
 async def test_a_429_in_one_chat_does_not_delay_the_other_chats(
-    server: BotApiServer, services: Services
+    server: BotApiServer, perevir: Perevir
 ) -> None:
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await _taken(server)
         await choose_english(server, PERSON2)
-        await settled(server, services)
+        await settled(server, perevir)
         server.fail_next("sendMessage", code=429, retry_after=4, chat_id=OLHA)
         server.send_text(PERSON, "to Olha, who is rate limited")
         await server.wait_for(lambda: any(c.error is not None for c in server.calls("sendMessage")))
@@ -637,7 +641,7 @@ async def test_a_429_in_one_chat_does_not_delay_the_other_chats(
 
 
 async def test_a_failed_membership_check_is_not_remembered_as_a_refusal(
-    server: BotApiServer, members_mode: Services
+    server: BotApiServer, members_mode: Perevir
 ) -> None:
     async with running_bot(server, members_mode):
         card = await _request_and_queue(server)
@@ -646,4 +650,5 @@ async def test_a_failed_membership_check_is_not_remembered_as_a_refusal(
         await server.wait_for(lambda: any(c.error for c in server.calls("getChatMember")))
         await _counsellors_start(server, TARAS)  # asked again: a member after all
         server.press_button(TARAS, card["message_id"], buttons(card)[0], chat_id=GROUP)
-        await _until(server, PERSON, "A counsellor has joined")
+        name = text_of("handoff.default_name")
+        await _until_said(server, PERSON, "handoff.taken", name=name)

@@ -9,8 +9,8 @@ import pytest
 
 from bot.domain.dialogue import Outcome
 from bot.offload import CpuWorker
-from bot.services import Services
-from tests.e2e_support import choose_english, running_bot
+from bot.wiring import Perevir
+from tests.e2e_support import answer_to, choose_english, has_text, running_bot
 from tests.support.bot_api import BotApiServer
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +28,9 @@ async def server() -> AsyncIterator[BotApiServer]:
 
 
 async def test_work_past_its_budget_is_answered_kindly_and_others_go_on(
-    server: BotApiServer, services: Services, monkeypatch: pytest.MonkeyPatch
+    server: BotApiServer, perevir: Perevir, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialogue = services.brain.dialogue
+    dialogue = perevir.knowledge.dialogue
     real_message = dialogue.message
     release = threading.Event()
     started = threading.Event()
@@ -44,18 +44,18 @@ async def test_work_past_its_budget_is_answered_kindly_and_others_go_on(
         return real_message(text, lang, state, forwarded)
 
     monkeypatch.setattr(dialogue, "message", stuck_on_one_text)
-    services.cpu = CpuWorker(budget=0.5)
+    perevir.cpu = CpuWorker(budget=0.5)
     try:
-        async with running_bot(server, services):
+        async with running_bot(server, perevir):
             await choose_english(server, SLOW_USER)
             await choose_english(server, OTHER)
             server.send_text(SLOW_USER, STUCK)
             [sorry] = await server.wait_for_message(SLOW_USER, timeout=10)
-            assert "took me too long" in sorry["text"]
+            assert has_text(sorry["text"], "errors.too_slow")
             assert started.is_set() and not release.is_set()
             server.send_text(OTHER, "can I work in Poland without a visa")
             [answer] = await server.wait_for_message(OTHER, timeout=10)
-            assert "visa" in answer["text"].lower()
+            assert answer_to(answer) == "visa-free-work"
             assert not release.is_set()  # answered while the stuck work still held its thread
     finally:
         release.set()

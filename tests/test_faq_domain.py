@@ -72,7 +72,7 @@ SMALL_TALK = [
 
 @pytest.fixture(scope="module")
 def index(lemmatizer: Lemmatizer) -> FaqIndex:
-    return FaqIndex({"en": DOCS}, lemmatizer.lemmas, {"en": SMALL_TALK})
+    return FaqIndex.build({"en": DOCS}, lemmatizer.lemmas, {"en": SMALL_TALK})
 
 
 def test_a_clear_question_is_answered_with_its_entry(index: FaqIndex) -> None:

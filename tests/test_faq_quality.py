@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.brain import Brain
 from bot.config import EVALUATION_DIR
+from bot.knowledge import Knowledge
 from bot.quality.faq_eval import LanguageScore, evaluate_faq, load_eval_items
 
 TOP1_FLOOR = {"uk": 0.75, "en": 0.78}
@@ -18,8 +18,8 @@ MAX_OFF_TOPIC_ANSWERED = 2
 
 
 @pytest.fixture(scope="module")
-def scores(brain: Brain) -> dict[str, LanguageScore]:
-    return evaluate_faq(brain.dialogue, load_eval_items(EVALUATION_DIR / "faq"))
+def scores(knowledge: Knowledge) -> dict[str, LanguageScore]:
+    return evaluate_faq(knowledge.dialogue, load_eval_items(EVALUATION_DIR / "faq"))
 
 
 def test_the_held_out_set_is_large_enough(scores: dict[str, LanguageScore]) -> None:

@@ -24,13 +24,13 @@ from typing import Any
 
 import pytest
 
-from bot.brain import Brain
 from bot.domain.advert import risk_card
 from bot.domain.dialogue import HandoffEvent, Outcome, ShareMiss
 from bot.domain.dialogue_types import Reply
 from bot.domain.risk import RiskLevel
-from bot.services import Services
+from bot.knowledge import Knowledge
 from bot.web.fetch import FetchedPage, FetchError
+from bot.wiring import Perevir
 from tests.e2e_support import choose_english, running_bot, settled
 from tests.support.bot_api import MAX_CALLBACK_DATA, BotApiServer, parse_html
 from tests.support.fuzz_inputs import Fuzz
@@ -208,12 +208,14 @@ ENTRY_WEIGHTS = {
 }
 
 
-def test_the_conversation_engine_survives_hostile_input(brain: Brain, timings: Timings) -> None:
-    dialogue = brain.dialogue
-    fuzz = Fuzz(SEED, [e.id for e in brain.content.faq])
+def test_the_conversation_engine_survives_hostile_input(
+    knowledge: Knowledge, timings: Timings
+) -> None:
+    dialogue = knowledge.dialogue
+    fuzz = Fuzz(SEED, [e.id for e in knowledge.content.faq])
     reasons = sorted(
         key.removeprefix("link.refused.")
-        for key in brain.content.strings["en"]
+        for key in knowledge.content.strings["en"]
         if key.startswith("link.refused.")
     )
     assert reasons, "no link.refused texts in content"
@@ -263,9 +265,11 @@ def test_the_conversation_engine_survives_hostile_input(brain: Brain, timings: T
 
 
 # ---- the job-offer checker ---------------------------------------------------------------
-def test_the_checker_and_its_card_survive_hostile_input(brain: Brain, timings: Timings) -> None:
-    assert brain.risk is not None, "the risk model is not built: run `perevir train`"
-    model, dialogue = brain.risk, brain.dialogue
+def test_the_checker_and_its_card_survive_hostile_input(
+    knowledge: Knowledge, timings: Timings
+) -> None:
+    assert knowledge.risk is not None, "the risk model is not built: run `perevir train`"
+    model, dialogue = knowledge.risk, knowledge.dialogue
     fuzz = Fuzz(SEED + 1)
     texts = fuzz.texts(CHECKER_INPUTS)
     failures: list[Failure] = []
@@ -343,14 +347,18 @@ def _stale_press(server: BotApiServer, user: int, data: str) -> object:
     return server.press_button(user, message["message_id"], data)
 
 
-def _steps(server: BotApiServer, brain: Brain, fuzz: Fuzz) -> Iterator[Step]:
+def _steps(server: BotApiServer, knowledge: Knowledge, fuzz: Fuzz) -> Iterator[Step]:
     """E2E_UPDATES hostile updates of every kind, for both users."""
     rng = fuzz.rng
-    menu = {lang: _plain(brain.dialogue.menu(lang)) for lang in ("uk", "en")}
-    media = {lang: _plain(brain.dialogue.unsupported("media", lang).replies[0]) for lang in menu}
-    edited = {lang: _plain(brain.dialogue.unsupported("edited", lang).replies[0]) for lang in menu}
+    menu = {lang: _plain(knowledge.dialogue.menu(lang)) for lang in ("uk", "en")}
+    media = {
+        lang: _plain(knowledge.dialogue.unsupported("media", lang).replies[0]) for lang in menu
+    }
+    edited = {
+        lang: _plain(knowledge.dialogue.unsupported("edited", lang).replies[0]) for lang in menu
+    }
     sticker = {
-        lang: _plain(brain.dialogue.unsupported("sticker", lang).replies[0]) for lang in menu
+        lang: _plain(knowledge.dialogue.unsupported("sticker", lang).replies[0]) for lang in menu
     }
     next_id = [900_000]
 
@@ -403,8 +411,8 @@ def _steps(server: BotApiServer, brain: Brain, fuzz: Fuzz) -> Iterator[Step]:
             expect = menu[lang]
             if junk.startswith(("take:", "close:", "to:")):
                 expect = "none"
-            elif brain.dialogue.action(junk, lang, RETENTION_DAYS).replies != [
-                brain.dialogue.menu(lang)
+            elif knowledge.dialogue.action(junk, lang, RETENTION_DAYS).replies != [
+                knowledge.dialogue.menu(lang)
             ]:
                 expect = "any"
             yield Step(kind, user, partial(_stale_press, server, user, junk), expect, _short(junk))
@@ -451,8 +459,8 @@ def _steps(server: BotApiServer, brain: Brain, fuzz: Fuzz) -> Iterator[Step]:
 
 async def test_the_real_bot_answers_hostile_updates_and_still_works(
     server: BotApiServer,
-    services: Services,
-    brain: Brain,
+    perevir: Perevir,
+    knowledge: Knowledge,
     timings: Timings,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -466,17 +474,17 @@ async def test_the_real_bot_answers_hostile_updates_and_still_works(
             raise FetchError(reasons[key % len(reasons)], 500 if key % 2 else None)
         return FetchedPage(url, pages[key % len(pages)])
 
-    services.fetch_link = hostile_site
+    perevir.fetch_link = hostile_site
     caplog.set_level(logging.WARNING)
     failures: list[str] = []
     kinds: dict[str, int] = defaultdict(int)
-    async with running_bot(server, services):
+    async with running_bot(server, perevir):
         await choose_english(server, USER)
-        for index, step in enumerate(_steps(server, brain, fuzz)):
+        for index, step in enumerate(_steps(server, knowledge, fuzz)):
             before = len(server.messages(step.user))
             start = time.perf_counter()
             step.send()
-            await settled(server, services, timeout=HANG_GUARD)
+            await settled(server, perevir, timeout=HANG_GUARD)
             timings.add(f"e2e.{step.kind}", time.perf_counter() - start)
             kinds[step.kind] += 1
             new = server.messages(step.user)[before:]
@@ -489,7 +497,7 @@ async def test_the_real_bot_answers_hostile_updates_and_still_works(
                 failures.append(f"#{index} {step.kind} {step.shown}: got {_short(texts, 200)}")
         # A normal /start still works, for both users.
         server.send_text(USER, "/start")
-        await server.wait_for_message(USER, contains=_plain(brain.dialogue.menu("en")))
+        await server.wait_for_message(USER, contains=_plain(knowledge.dialogue.menu("en")))
         server.send_text(NEWCOMER, "/start")
         [choice] = await server.wait_for_message(NEWCOMER)
         assert [

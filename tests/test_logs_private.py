@@ -8,18 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.brain import Brain
 from bot.domain.dialogue import Outcome
+from bot.knowledge import Knowledge
 from bot.logsafe import described
-from bot.services import Services
 from bot.tg.app import quiet_logs
 from bot.web.fetch import FetchedPage
+from bot.wiring import Perevir
 from tests.e2e_support import (
     TOKEN,
     buttons,
     choose_english,
     forget_me,
-    make_services,
+    has_text,
+    latest_saying,
+    make_bot,
+    risk_level,
     running_bot,
     settled,
 )
@@ -49,15 +52,15 @@ async def server() -> AsyncIterator[BotApiServer]:
 
 
 @pytest.fixture
-async def services(brain: Brain, tmp_path: Path) -> AsyncIterator[Services]:
-    svc = make_services(
-        brain,
+async def perevir(knowledge: Knowledge, tmp_path: Path) -> AsyncIterator[Perevir]:
+    svc = make_bot(
+        knowledge,
         tmp_path,
         PEREVIR_COUNSELLOR_CHAT_ID=str(GROUP),
         PEREVIR_COUNSELLORS=f"{COUNSELLOR}=Counsellor Orysia",
     )
     yield svc
-    await svc.repository.close()
+    await svc.people.close()
 
 
 def test_an_exception_is_described_by_type_and_place_only() -> None:
@@ -71,13 +74,13 @@ def test_an_exception_is_described_by_type_and_place_only() -> None:
 
 async def test_a_whole_conversation_at_debug_logs_nothing_of_the_person(
     server: BotApiServer,
-    services: Services,
+    perevir: Perevir,
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     quiet_logs()  # as `perevir run` does, then everything at DEBUG
     caplog.set_level(logging.DEBUG)
-    real_message = services.brain.dialogue.message
+    real_message = perevir.knowledge.dialogue.message
 
     def breaking(text: str, lang: str | None, state: str | None, forwarded: bool) -> Outcome:
         if text == BREAKS:
@@ -87,32 +90,36 @@ async def test_a_whole_conversation_at_debug_logs_nothing_of_the_person(
     async def page(url: str) -> FetchedPage:
         return FetchedPage(url, ADVERT)
 
-    monkeypatch.setattr(services.brain.dialogue, "message", breaking)
-    services.fetch_link = page
-    async with running_bot(server, services):
+    monkeypatch.setattr(perevir.knowledge.dialogue, "message", breaking)
+    perevir.fetch_link = page
+    async with running_bot(server, perevir):
         server.send_command(COUNSELLOR, "/start")
         await server.wait_for_message(COUNSELLOR)
         menu = await choose_english(server, PERSON)
         server.send_text(PERSON, QUESTION)
         await server.wait_for_message(PERSON)
         server.send_text(PERSON, ADVERT)
-        await server.wait_for_message(PERSON, contains="risk")
+        [card] = await server.wait_for_message(PERSON)
+        assert risk_level(card["text"]) is not None
         server.send_text(PERSON, "https://jobs.example/zaporvik")
-        await server.wait_for_message(PERSON, contains="risk")
+        [card] = await server.wait_for_message(PERSON)
+        assert risk_level(card["text"]) is not None
         server.send_text(PERSON, BREAKS)
-        await server.wait_for_message(PERSON, contains="something broke")
+        [broke] = await server.wait_for_message(PERSON)
+        assert has_text(broke["text"], "errors.internal")
         server.press_button(PERSON, menu["message_id"], "menu:counsellor")
-        consent = await server.wait_for_message(PERSON, contains="Do you agree?")
-        server.press_button(PERSON, consent[-1]["message_id"], "ho:yes")
+        [consent] = await server.wait_for_message(PERSON)
+        assert has_text(consent["text"], "handoff.consent")
+        server.press_button(PERSON, consent["message_id"], "ho:yes")
         [card] = await server.wait_for_message(GROUP)
         server.press_button(COUNSELLOR, card["message_id"], buttons(card)[0], chat_id=GROUP)
-        await _until(server, PERSON, "has joined")
+        await latest_saying(server, PERSON, "handoff.taken")
         server.send_text(PERSON, CASE_TEXT)
         await _until(server, COUNSELLOR, "Hrushevskoho")
         server.send_text(COUNSELLOR, REPLY)
         await _until(server, PERSON, "Orysia calls")
         await forget_me(server, PERSON)
-        await settled(server, services)
+        await settled(server, perevir)
     logged = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''} {r.stack_info or ''}" for r in caplog.records
     )
@@ -129,7 +136,7 @@ async def test_a_whole_conversation_at_debug_logs_nothing_of_the_person(
         "Hrushevskoho",
         "calls you",
         "𗀀",
-        services.pseudonym(PERSON)[:12],
+        perevir.pseudonym(PERSON)[:12],
         TOKEN.split(":")[1],
     ]
     assert [t for t in traces if t in logged] == []

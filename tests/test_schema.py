@@ -15,10 +15,12 @@ from sqlalchemy import String, create_engine, inspect
 from bot.config import PROJECT_ROOT
 from bot.content import load_content
 from bot.db.database import migrate, sync_url
-from bot.db.models import Base, InboxStatus, OutboxStatus, Relay
+from bot.db.models import Base, InboxStatus, OutboxStatus
+from bot.db.notice_codec import KINDS
 from bot.domain import states
 from bot.domain.cases import CaseOutcome, Reason, Status, new_tag
 from bot.domain.dialogue import UI_LANGUAGES
+from bot.domain.notices import Relay
 from bot.domain.risk import RiskLevel
 
 PSEUDONYM = hmac.new(b"k" * 32, b"1", hashlib.sha256).hexdigest()
@@ -63,7 +65,7 @@ def _writes() -> dict[tuple[str, str], list[str]]:
         ("cases", "language"): list(LANGUAGES),
         ("cases", "outcome"): _values(CaseOutcome),
         ("relayed_messages", "direction"): _values(Relay),
-        ("outbox", "method"): ["sendMessage", "copyMessage", "editMessageText", "deleteMessage"],
+        ("outbox", "kind"): list(KINDS),
         ("outbox", "relay"): _values(Relay),
         ("outbox", "status"): _values(OutboxStatus),
         ("outbox", "user_pseudonym"): [PSEUDONYM],

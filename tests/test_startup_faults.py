@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.brain import Brain
 from bot.config import PROJECT_ROOT, load_settings
+from bot.knowledge import Knowledge
 from bot.nlp import Lemmatizer
 from bot.risk.model import ModelError, RiskModel
 from tests.conftest import CONTENT_DIR, MODELS_DIR
-from tests.e2e_support import TEST_KEY, TOKEN, choose_english, make_services, running_bot
+from tests.e2e_support import TEST_KEY, TOKEN, choose_english, make_bot, running_bot
 from tests.support.bot_api import BotApiServer
 from tests.support.environment import clean_environment
 
@@ -221,10 +221,12 @@ def _move_npy(risk: Path) -> None:
 
 
 @pytest.fixture
-def known_faq_index(brain: Brain, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Brain.load builds the FAQ index anew, which takes tens of seconds; it does not depend on
+def known_faq_index(knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Knowledge.load builds the FAQ index anew, which takes tens of seconds; it does not depend on
     the model, so the session's index of the same content is reused."""
-    monkeypatch.setattr("bot.brain.build_faq_index", lambda _content, _lemmatizer: brain.faq)
+    monkeypatch.setattr(
+        "bot.knowledge.build_faq_index", lambda _content, _lemmatizer: knowledge.faq
+    )
 
 
 @pytest.mark.usefixtures("known_faq_index")
@@ -236,20 +238,20 @@ def test_a_card_without_thresholds_turns_off_only_the_checker(
     settings = load_settings(
         PEREVIR_MODELS_DIR=str(models), PEREVIR_DATA_DIR=str(tmp_path / "data")
     )
-    with caplog.at_level(logging.ERROR, logger="bot.brain"):
-        brain = Brain.load(settings.content_dir, settings.models_dir, lemmatizer)
-    assert brain.risk is None
-    [record] = [r for r in caplog.records if r.name == "bot.brain"]
+    with caplog.at_level(logging.ERROR, logger="bot.knowledge"):
+        knowledge = Knowledge.load(settings.content_dir, settings.models_dir, lemmatizer)
+    assert knowledge.risk is None
+    [record] = [r for r in caplog.records if r.name == "bot.knowledge"]
     assert record.getMessage().startswith("job-offer checker off: ")
     assert "thresholds" in record.getMessage() and "\n" not in record.getMessage()
-    answer = brain.dialogue.understand("can my employer keep my passport", "en", force="en")
+    answer = knowledge.dialogue.understand("can my employer keep my passport", "en", force="en")
     assert answer.match.topic == "passport-safekeeping" and answer.answer
     advert = (
         "Warehouse work in Poland, 5000 EUR a month, no experience. The coordinator keeps your "
         "passport, pay 200 EUR for the papers before departure."
     )
-    outcome = brain.dialogue.advert(advert, "en", "text")
-    assert outcome.replies[0] == brain.dialogue.error("en", "risk.unavailable")
+    outcome = knowledge.dialogue.advert(advert, "en", "text")
+    assert outcome.replies[0] == knowledge.dialogue.error("en", "risk.unavailable")
 
 
 @pytest.mark.e2e
@@ -259,13 +261,13 @@ async def test_with_a_broken_card_the_bot_starts_answers_and_says_the_checker_is
 ) -> None:
     models = _copy_models(tmp_path)
     _edit_card(models / "risk", lambda card: card.pop("thresholds"))
-    brain = Brain.load(CONTENT_DIR, models, lemmatizer)
-    services = make_services(brain, tmp_path)
+    knowledge = Knowledge.load(CONTENT_DIR, models, lemmatizer)
+    perevir = make_bot(knowledge, tmp_path)
     user = 5550077
     try:
         async with BotApiServer() as server:
             server.user(user, "Oksana", "en")
-            async with running_bot(server, services):
+            async with running_bot(server, perevir):
                 menu = await choose_english(server, user)
                 server.send_text(user, "my boss wants to keep my passport, is that ok?")
                 [answer] = await server.wait_for_message(user)
@@ -279,7 +281,7 @@ async def test_with_a_broken_card_the_bot_starts_answers_and_says_the_checker_is
                 )
                 await server.wait_for_message(user, contains="check is not working right now")
     finally:
-        await services.repository.close()
+        await perevir.people.close()
 
 
 BROKEN_CARDS: dict[str, tuple[Callable[[Path], object], str]] = {
@@ -358,7 +360,7 @@ BROKEN_CARDS: dict[str, tuple[Callable[[Path], object], str]] = {
 def test_each_way_a_model_can_be_broken_is_a_model_error_with_a_reason(
     broken: str, tmp_path: Path, lemmatizer: Lemmatizer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.brain import load_risk_model
+    from bot.knowledge import load_risk_model
 
     models = _copy_models(tmp_path)
     breakage, reason = BROKEN_CARDS[broken]
@@ -366,7 +368,7 @@ def test_each_way_a_model_can_be_broken_is_a_model_error_with_a_reason(
     with pytest.raises(ModelError, match=reason) as caught:
         RiskModel.load(models / "risk", lemmatizer)
     assert "\n" not in str(caught.value)
-    with caplog.at_level(logging.ERROR, logger="bot.brain"):
+    with caplog.at_level(logging.ERROR, logger="bot.knowledge"):
         assert load_risk_model(models, lemmatizer) is None
     assert any(r.getMessage().startswith("job-offer checker off: ") for r in caplog.records)
 

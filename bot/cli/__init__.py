@@ -7,7 +7,7 @@ One small module per command group, each calling the same use cases the bot uses
 - :mod:`bot.cli.stats` — ``stats``
 - :mod:`bot.cli.content` — ``content check | preview | gaps``
 - :mod:`bot.cli.evaluate` — ``evaluate faq | langid | risk``
-- :mod:`bot.cli.shared` — settings, the brain, start-up faults as one line
+- :mod:`bot.cli.shared` — settings, the knowledge, start-up faults as one line
 - :mod:`bot.cli.shapes` — every JSON object the command prints
 
 The entry point is ``perevir = "bot.cli:app"``; ``python -m bot.cli`` runs the same app.

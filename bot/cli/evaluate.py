@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import shapes
-from bot.cli.shared import brain, risk_model, settings
+from bot.cli.shared import knowledge, risk_model, settings
 from bot.config import EVALUATION_DIR, PROJECT_ROOT
 
 FAQ_SET = EVALUATION_DIR / "faq"
@@ -31,7 +31,7 @@ def evaluate_faq_command(
     """Top-1 accuracy per language on held-out paraphrases."""
     from bot.quality.faq_eval import evaluate_faq, load_eval_items
 
-    dialogue = brain(settings()).dialogue
+    dialogue = knowledge(settings()).dialogue
     scores = evaluate_faq(dialogue, load_eval_items(data))
     if as_json:
         typer.echo(shapes.dumps(shapes.faq_evaluation_json(scores)))

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import shapes
-from bot.cli.shared import brain, settings, startup_faults
+from bot.cli.shared import knowledge, settings, startup_faults
 from bot.config import Settings
 
 NO_TOKEN = """No Telegram bot token is set, so the bot cannot go online yet.
@@ -29,7 +29,7 @@ Meanwhile you can try the bot right here in the terminal: `perevir chat`."""
 def _chat(config: Settings) -> None:
     from bot.terminal import TerminalChat
 
-    chat = TerminalChat(brain(config).dialogue, config.retention_days)
+    chat = TerminalChat(knowledge(config).dialogue, config.retention_days)
     typer.echo("Perevir in your terminal. Type a question, a number to choose, /quit to leave.\n")
     chat.loop(input, typer.echo)
 
@@ -46,8 +46,8 @@ def run() -> None:
         if sys.stdin.isatty() and typer.confirm("\nStart the local console now?", default=True):
             _chat(config)
         return
-    from bot.runtime import open_services, open_storage
     from bot.startup import bot_api_fault, check_bot_api
+    from bot.wiring import open_bot, open_storage
 
     token = config.telegram_bot_token.get_secret_value()
     api_url = config.telegram_api_url
@@ -55,7 +55,7 @@ def run() -> None:
         # The quick checks first (and before the heavy imports): the language models take a while.
         storage = open_storage(config)
         asyncio.run(check_bot_api(token, api_url))
-        services = open_services(config, brain(config), storage)
+        assembled = open_bot(config, knowledge(config), storage)
 
     from telegram.error import TelegramError
 
@@ -63,8 +63,8 @@ def run() -> None:
     from bot.tg.app import build_application, quiet_logs, start, stop, watch_content
 
     quiet_logs()
-    application = build_application(token, api_url, services)
-    watch_content(application, ContentWatcher(config.content_dir, services))
+    application = build_application(token, api_url, assembled)
+    watch_content(application, ContentWatcher(config.content_dir, assembled))
 
     async def serve() -> None:
         try:
@@ -102,7 +102,7 @@ def ask(
         raise typer.Exit(2)
     from bot.terminal import plain
 
-    dialogue = brain(settings()).dialogue
+    dialogue = knowledge(settings()).dialogue
     result = dialogue.understand(question, lang, force=lang)
     if as_json:
         typer.echo(shapes.dumps(shapes.ask_json(result)))

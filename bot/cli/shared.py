@@ -1,4 +1,4 @@
-"""What every command shares: settings, the brain, the risk model, and start-up faults as one line.
+"""What every command shares: settings, the knowledge, the risk model, one-line start-up faults.
 
 A bad setting ends a command with ``Configuration error: ...`` on stderr and exit code 2; a
 start-up fault (:class:`bot.startup.StartupError`) with ``perevir: ...`` and its own exit code.
@@ -16,8 +16,8 @@ import typer
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from bot.brain import Brain
     from bot.content.model import Content
+    from bot.knowledge import Knowledge
     from bot.risk.model import RiskModel
 
 
@@ -42,12 +42,12 @@ def startup_faults() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
 
 
-def brain(settings: Settings) -> Brain:
+def knowledge(settings: Settings) -> Knowledge:
     """The content and models loaded, or exit with the start-up fault's line."""
-    from bot.startup import load_brain
+    from bot.startup import load_knowledge
 
     with startup_faults():
-        return load_brain(settings)
+        return load_knowledge(settings)
 
 
 def risk_model(settings: Settings) -> RiskModel:

@@ -20,8 +20,8 @@ def stats(
     """Anonymous statistics: cases by reason, outcome, language; waits; flags in adverts."""
     from bot.db.cases_repo import CaseRepository
     from bot.db.database import make_async_engine, make_sessionmaker
-    from bot.runtime import prepare_database
     from bot.stats import chart, gather
+    from bot.wiring import prepare_database
 
     with startup_faults():
         url = prepare_database(settings())

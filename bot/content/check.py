@@ -49,11 +49,11 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _retrieval_problems(content: Content) -> list[Problem]:
-    from bot.brain import build_faq_index
+def _retrieval_problems(content: Content, models_dir: Path | None) -> list[Problem]:
+    from bot.knowledge import faq_index
     from bot.nlp import Lemmatizer
 
-    index = build_faq_index(content, Lemmatizer())
+    index = faq_index(content, Lemmatizer(), models_dir)
     problems: list[Problem] = []
     files = {e.id: e.file for e in content.faq}
     lines = {e.id: e.lines for e in content.faq}
@@ -95,8 +95,11 @@ def _retrieval_problems(content: Content) -> list[Problem]:
     return problems
 
 
-def run_check(content_dir: Path, today: dt.date | None = None) -> CheckReport:
-    """Check the content folder and summarise coverage."""
+def run_check(
+    content_dir: Path, today: dt.date | None = None, models_dir: Path | None = None
+) -> CheckReport:
+    """Check the content folder and summarise coverage (the FAQ index in `models_dir` is used
+    when it was built from this content)."""
     today = today or dt.date.today()
     result = inspect_content(content_dir, today)
     report = CheckReport(
@@ -108,7 +111,7 @@ def run_check(content_dir: Path, today: dt.date | None = None) -> CheckReport:
     if content is not None:
         report.entries = len(content.faq)
         report.stale = [e.id for e in content.faq if (today - e.checked).days > STALE_AFTER_DAYS]
-        report.problems.extend(_retrieval_problems(content))
+        report.problems.extend(_retrieval_problems(content, models_dir))
     else:
         report.entries = max(result.per_language.values(), default=0)
     return report

@@ -65,7 +65,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     # bot/tg/handlers.py: the reply when a handler fails, or takes too long
     "errors.internal": _HOTLINE,
     "errors.too_slow": _HOTLINE,
-    # bot/services.py
+    # bot/app/conversation.py
     "faq.shared": _NONE,
     "faq.share_expired": _NONE,
     "handoff.forget_done": frozenset({"deleted"}),
@@ -80,9 +80,10 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "risk.flags_heading": _NONE,
     "risk.flag_line": frozenset({"name", "evidence"}),
     "risk.flag_line_no_evidence": frozenset({"name"}),
+    "risk.evidence_separator": _NONE,
     "risk.disclaimer": _NONE,
     "risk.talk_button": _NONE,
-    # bot/handoff.py: the person's side of a conversation with a counsellor
+    # bot/app/person_handoff.py and case_texts.py: the person's side of a hand-off
     "handoff.emergency": _NONE,
     "handoff.consent": frozenset({"shared"}),
     "handoff.shared_question": _NONE,
@@ -112,7 +113,9 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "handoff.forget_yes": _NONE,
     "handoff.forget_no": _NONE,
     "handoff.forget_cancelled": _NONE,
-    # bot/handoff.py and bot/tg/handoff_handlers.py: texts for counsellors
+    "handoff.consent_flags": frozenset({"flags"}),
+    "handoff.corrected": frozenset({"text"}),
+    # bot/app/counsellor_desk.py and case_texts.py: texts for counsellors
     "counsellor.card": frozenset({"tag", "language", "reason", "waiting", "flags"}),
     "counsellor.card_ended": _TAG,
     "counsellor.minutes": frozenset({"minutes"}),
@@ -140,6 +143,13 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "counsellor.closed": frozenset({"tag", "outcome"}),
     "counsellor.user_ended": _TAG,
     "counsellor.user_forgot": _TAG,
+    "counsellor.card_flags": frozenset({"flags"}),
+    "counsellor.brief_flag": frozenset({"name", "evidence"}),
+    "counsellor.brief_advert": frozenset({"advert"}),
+    "counsellor.case_line": frozenset({"tag", "language", "reason"}),
+    "counsellor.case_line_blocked": frozenset({"tag", "language", "reason", "blocked"}),
+    "counsellor.case_button": _TAG,
+    "counsellor.location": frozenset({"latitude", "longitude"}),
 }
 
 FAMILIES: dict[str, frozenset[str]] = {

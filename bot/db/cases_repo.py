@@ -11,23 +11,35 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.base import SessionRepository
 from bot.db.models import (
-    ERASED_WHEN_SENT,
     AdvertCheck,
     CaseRecord,
     Counsellor,
     CounsellorSelection,
     OutboxItem,
     OutboxStatus,
-    Relay,
     RelayedMessage,
     SentMessage,
     utcnow,
 )
-from bot.db.store import Store
-from bot.domain.cases import Case, CaseOutcome, Reason, Status, move_fields
+from bot.db.notice_codec import decode, encode
+from bot.domain.cases import (
+    Case,
+    CaseOutcome,
+    ErasurePlan,
+    Reason,
+    SharedAdvert,
+    SharedFlag,
+    StaffMember,
+    Status,
+    move_fields,
+)
+from bot.domain.notices import ERASED_WHEN_SENT, Outgoing, Queued, Relay
 
 OPEN = (Status.REQUESTED.value, Status.WAITING.value, Status.ASSIGNED.value)
+DELETABLE_FOR = dt.timedelta(hours=47, minutes=55)
+"""Telegram lets a bot delete its messages for 48 hours (a margin for the queue)."""
 
 
 def to_case(record: CaseRecord) -> Case:
@@ -43,6 +55,50 @@ def to_case(record: CaseRecord) -> Case:
         assigned_at=record.assigned_at,
         closed_at=record.closed_at,
         outcome=CaseOutcome(record.outcome) if record.outcome else None,
+        id=record.id,
+        user_pseudonym=record.user_pseudonym,
+        user_chat_id=record.user_chat_id,
+        shared_advert=_advert(record.shared_advert),
+        person_blocked=bool(record.person_blocked),
+        useful=record.useful,
+    )
+
+
+def _maybe(record: CaseRecord | None) -> Case | None:
+    return to_case(record) if record is not None else None
+
+
+def _advert(stored: str | None) -> SharedAdvert | None:
+    if not stored:
+        return None
+    data: dict[str, Any] = json.loads(stored)
+    flags = tuple(
+        SharedFlag(str(f["id"]), tuple(str(e) for e in f.get("evidence", [])))
+        for f in data.get("flags", [])
+    )
+    return SharedAdvert(str(data.get("level", "")), str(data.get("text", "")), flags)
+
+
+def _stored_advert(advert: SharedAdvert | None) -> str | None:
+    if advert is None:
+        return None
+    flags = [{"id": f.id, "evidence": list(f.evidence)} for f in advert.flags]
+    body = {"level": advert.level, "text": advert.text, "flags": flags}
+    return json.dumps(body, ensure_ascii=False)
+
+
+def to_queued(item: OutboxItem) -> Queued:
+    """The sender's view of an outbox row."""
+    return Queued(
+        id=item.id,
+        chat_id=item.chat_id,
+        notice=decode(item.kind, item.payload),
+        relay=Relay(item.relay) if item.relay else None,
+        case_id=item.case_id,
+        source=item.source_message_id,
+        owner=item.user_pseudonym,
+        attempts=item.attempts,
+        next_attempt_at=item.next_attempt_at,
     )
 
 
@@ -55,13 +111,13 @@ def _release_held(case_id: int, chat_id: int) -> Any:
     )
 
 
-class CaseRepository(Store):
+class CaseRepository(SessionRepository):
     """Cases and everything that hangs off them."""
 
     # ---- cases -----------------------------------------------------------------------
     async def create(
-        self, case: Case, user_key: str, chat_id: int, shared_advert: dict[str, Any] | None
-    ) -> CaseRecord:
+        self, case: Case, user_key: str, chat_id: int, advert: SharedAdvert | None
+    ) -> Case:
         """Store a new case (status from the domain value)."""
         async with self.sessions() as session:
             record = CaseRecord(
@@ -71,30 +127,28 @@ class CaseRepository(Store):
                 status=case.status.value,
                 reason=case.reason.value,
                 language=case.language,
-                shared_advert=json.dumps(shared_advert, ensure_ascii=False)
-                if shared_advert
-                else None,
+                shared_advert=_stored_advert(advert),
                 requested_at=case.requested_at,
                 waiting_since=case.waiting_since,
             )
             session.add(record)
             await session.commit()
-            return record
+            return to_case(record)
 
-    async def get(self, case_id: int) -> CaseRecord | None:
+    async def get(self, case_id: int) -> Case | None:
         """A case by id."""
         async with self.sessions() as session:
-            return await session.get(CaseRecord, case_id)
+            return _maybe(await session.get(CaseRecord, case_id))
 
-    async def by_tag(self, tag: str) -> CaseRecord | None:
+    async def by_tag(self, tag: str) -> Case | None:
         """A case by its tag (case-insensitive)."""
         async with self.sessions() as session:
             rows = await session.execute(
                 select(CaseRecord).where(CaseRecord.tag == tag.strip().lstrip("#").upper())
             )
-            return rows.scalar_one_or_none()
+            return _maybe(rows.scalar_one_or_none())
 
-    async def open_for_user(self, user_key: str) -> CaseRecord | None:
+    async def open_for_user(self, user_key: str) -> Case | None:
         """The user's case that is not closed, if any."""
         async with self.sessions() as session:
             rows = await session.execute(
@@ -103,9 +157,9 @@ class CaseRepository(Store):
                 .order_by(CaseRecord.id.desc())
                 .limit(1)
             )
-            return rows.scalar_one_or_none()
+            return _maybe(rows.scalar_one_or_none())
 
-    async def assigned_to(self, counsellor_id: int) -> list[CaseRecord]:
+    async def assigned_to(self, counsellor_id: int) -> list[Case]:
         """A counsellor's open cases."""
         async with self.sessions() as session:
             rows = await session.execute(
@@ -116,7 +170,7 @@ class CaseRepository(Store):
                 )
                 .order_by(CaseRecord.assigned_at)
             )
-            return list(rows.scalars())
+            return [to_case(r) for r in rows.scalars()]
 
     async def move(
         self,
@@ -127,7 +181,7 @@ class CaseRepository(Store):
         counsellor_id: int | None = None,
         outcome: CaseOutcome | None = None,
         only_counsellor: int | None = None,
-        then: list[dict[str, Any]] | None = None,
+        then: list[Outgoing] | None = None,
         release_held_to: int | None = None,
         forget_chat: bool = False,
     ) -> bool:
@@ -177,8 +231,9 @@ class CaseRepository(Store):
         """The id of a case's card in the counsellors' group, once it was posted."""
         if case_id is None:
             return None
-        record = await self.get(case_id)
-        return record.group_message_id if record else None
+        async with self.sessions() as session:
+            record = await session.get(CaseRecord, case_id)
+            return record.group_message_id if record else None
 
     # ---- counsellors -------------------------------------------------------------------
     async def counsellor_seen(self, counsellor_id: int, language: str) -> None:
@@ -229,13 +284,18 @@ class CaseRepository(Store):
             )
             await session.commit()
 
-    async def counsellor(self, counsellor_id: int) -> Counsellor | None:
+    async def counsellor(self, counsellor_id: int) -> StaffMember | None:
         """What the bot knows of a counsellor (None: they never wrote to it in private)."""
         async with self.sessions() as session:
-            return await session.get(Counsellor, counsellor_id)
+            row = await session.get(Counsellor, counsellor_id)
+            return StaffMember(row.telegram_id, row.language, row.reachable) if row else None
+
+    async def rate(self, case_id: int, useful: bool) -> None:
+        """Record whether the person found the help useful."""
+        await self._write(update(CaseRecord).where(CaseRecord.id == case_id).values(useful=useful))
 
     async def set_fields(self, case_id: int, **values: Any) -> None:
-        """Update plain fields of a case (group card id, outcome, usefulness)."""
+        """Update plain fields of a case (tests and maintenance)."""
         await self._write(update(CaseRecord).where(CaseRecord.id == case_id).values(**values))
 
     async def record_outcome(self, case_id: int, outcome: CaseOutcome) -> bool:
@@ -276,9 +336,7 @@ class CaseRepository(Store):
             return row.case_id if row else None
 
     # ---- relayed messages ----------------------------------------------------------------
-    async def case_of_counsellor_message(
-        self, counsellor_id: int, message_id: int
-    ) -> CaseRecord | None:
+    async def case_of_counsellor_message(self, counsellor_id: int, message_id: int) -> Case | None:
         """The case a message in a counsellor's chat belongs to (a relayed message, a brief,
         a notice, or the counsellor's own relayed message); None when it is none of these."""
         async with self.sessions() as session:
@@ -292,7 +350,7 @@ class CaseRepository(Store):
                 .order_by(RelayedMessage.id.desc())
                 .limit(1)
             )
-            return rows.scalar_one_or_none()
+            return _maybe(rows.scalar_one_or_none())
 
     async def counsellor_copy_of(self, case_id: int, user_message_id: int) -> int | None:
         """The counsellor-side message that relayed a user's message."""
@@ -309,30 +367,32 @@ class CaseRepository(Store):
             return rows.scalar_one_or_none()
 
     # ---- outbox ----------------------------------------------------------------------
-    async def enqueue(self, items: list[dict[str, Any]]) -> int:
-        """Write calls to make; an item whose dedupe_key exists is skipped. Returns how many."""
+    async def enqueue(self, items: list[Outgoing]) -> int:
+        """Write notices to send; an item whose key exists is skipped. Returns how many."""
         async with self.sessions() as session:
             added = await self._insert_items(session, items)
             await session.commit()
         return added
 
     @staticmethod
-    async def _insert_items(session: AsyncSession, items: list[dict[str, Any]]) -> int:
+    async def _insert_items(session: AsyncSession, items: list[Outgoing]) -> int:
         added = 0
         for item in items:
+            kind, payload = encode(item.notice)
+            status = OutboxStatus.HELD if item.held else OutboxStatus.PENDING
             try:
                 async with session.begin_nested():
                     await session.execute(
                         insert(OutboxItem).values(
-                            dedupe_key=item["dedupe_key"],
-                            chat_id=item["chat_id"],
-                            case_id=item.get("case_id"),
-                            method=item["method"],
-                            payload=json.dumps(item["params"], ensure_ascii=False),
-                            relay=item.get("relay"),
-                            user_pseudonym=item.get("owner"),
-                            source_message_id=item.get("source"),
-                            status=item.get("status", OutboxStatus.PENDING.value),
+                            dedupe_key=item.key,
+                            chat_id=item.chat_id,
+                            case_id=item.case_id,
+                            kind=kind,
+                            payload=payload,
+                            relay=item.relay.value,
+                            user_pseudonym=item.owner,
+                            source_message_id=item.source,
+                            status=status.value,
                             attempts=0,
                             next_attempt_at=utcnow(),
                             created_at=utcnow(),
@@ -347,7 +407,7 @@ class CaseRepository(Store):
         """Send what the person wrote while waiting to the counsellor who took the case."""
         await self._write(_release_held(case_id, chat_id))
 
-    async def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
+    async def pending_outbox(self, limit: int = 100) -> list[Queued]:
         """Calls not yet made, oldest first (due or not: later ones of a chat must wait)."""
         async with self.sessions() as session:
             rows = await session.execute(
@@ -356,9 +416,9 @@ class CaseRepository(Store):
                 .order_by(OutboxItem.id)
                 .limit(limit)
             )
-            return list(rows.scalars())
+            return [to_queued(item) for item in rows.scalars()]
 
-    async def outbox_heads(self, limit: int = 200) -> list[OutboxItem]:
+    async def outbox_heads(self, limit: int = 200) -> list[Queued]:
         """The oldest pending call of each chat (only it may go next in that chat)."""
         pending = OutboxItem.status == OutboxStatus.PENDING.value
         heads = select(func.min(OutboxItem.id)).where(pending).group_by(OutboxItem.chat_id)
@@ -369,7 +429,7 @@ class CaseRepository(Store):
                 .order_by(OutboxItem.id)
                 .limit(limit)
             )
-            return list(rows.scalars())
+            return [to_queued(item) for item in rows.scalars()]
 
     async def outbox_done(self, item_id: int, status: OutboxStatus) -> None:
         """Mark an outbox item finished without a result (failed for good); its text goes."""
@@ -379,7 +439,7 @@ class CaseRepository(Store):
             .values(status=status.value, sent_at=utcnow(), payload="{}")
         )
 
-    async def mark_sent(self, item: OutboxItem, message_id: int | None) -> None:
+    async def mark_sent(self, item: Queued, message_id: int | None) -> None:
         """Mark an item sent and, in the same transaction, remember what the new message
         stands for: a relay (with the counsellor's chat), a card, a message /forget may
         delete. The text of the call is erased."""
@@ -400,15 +460,15 @@ class CaseRepository(Store):
                 )
             )
             record = await session.get(CaseRecord, item.case_id) if item.case_id else None
-            relay = Relay(item.relay) if item.relay else None
-            owner = item.user_pseudonym
+            relay = item.relay
+            owner = item.owner
             if record is not None and message_id is not None:
                 if relay in (Relay.TO_COUNSELLOR, Relay.NOTICE_COUNSELLOR):
                     session.add(
                         RelayedMessage(
                             case_id=record.id,
                             direction=relay.value,
-                            user_message_id=item.source_message_id,
+                            user_message_id=item.source,
                             counsellor_chat_id=item.chat_id,
                             counsellor_message_id=message_id,
                             created_at=now,
@@ -421,7 +481,7 @@ class CaseRepository(Store):
                             direction=relay.value,
                             user_message_id=message_id,
                             counsellor_chat_id=record.counsellor_id,
-                            counsellor_message_id=item.source_message_id,
+                            counsellor_message_id=item.source,
                             created_at=now,
                         )
                     )
@@ -445,7 +505,7 @@ class CaseRepository(Store):
     # ---- the bot's messages to a user (for /forget) ------------------------------------
     async def deletable_messages(self, user_key: str) -> list[int]:
         """The bot's messages to this user that Telegram still lets it delete (under 48 h)."""
-        since = utcnow() - dt.timedelta(hours=47, minutes=55)
+        since = utcnow() - DELETABLE_FOR
         async with self.sessions() as session:
             rows = await session.execute(
                 select(SentMessage.message_id).where(
@@ -455,19 +515,15 @@ class CaseRepository(Store):
             return sorted(set(rows.scalars()))
 
     # ---- erasure and retention ---------------------------------------------------------
-    async def forget_user(
-        self, user_key: str, chat_id: int
-    ) -> tuple[list[CaseRecord], list[tuple[int, int]]]:
-        """Erase the person from every case and the outbox (what is still to be sent to them is
-        erased once sent). Returns the cases that were still open, and the copies of the
-        person's messages in counsellors' chats as (chat, message) for deletion."""
-        since = utcnow() - dt.timedelta(hours=47, minutes=55)
+    async def erasure_plan(self, user_key: str) -> ErasurePlan:
+        """What erasing the person touches: open cases, copies of their messages in
+        counsellors' chats (young enough to delete), the bot's deletable messages to them."""
+        since = utcnow() - DELETABLE_FOR
         async with self.sessions() as session:
             rows = await session.execute(
                 select(CaseRecord).where(CaseRecord.user_pseudonym == user_key)
             )
             cases = list(rows.scalars())
-            still_open = [c for c in cases if c.status in OPEN]
             ids = [c.id for c in cases]
             copies: list[tuple[int, int]] = []
             if ids:
@@ -484,25 +540,44 @@ class CaseRepository(Store):
                     .order_by(RelayedMessage.id)
                 )
                 copies = [(int(c), int(m)) for c, m in relayed.all() if c and m]
+            sent = await session.execute(
+                select(SentMessage.message_id).where(
+                    SentMessage.user_pseudonym == user_key, SentMessage.sent_at > since
+                )
+            )
+            return ErasurePlan(
+                tuple(to_case(c) for c in cases if c.status in OPEN),
+                tuple(copies),
+                tuple(sorted(set(sent.scalars()))),
+            )
+
+    async def forget_user(self, user_key: str, chat_id: int, then: list[Outgoing]) -> None:
+        """Erase the person from every case and the outbox, and write `then` (deletions and
+        notices), in one transaction. Nothing of the person still on its way to anyone else is
+        sent (their relayed words, the brief with their advert); what is still to be sent to
+        them is relabelled an erasure (erased once sent)."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(CaseRecord.id).where(CaseRecord.user_pseudonym == user_key)
+            )
+            ids = list(rows.scalars())
+            to_them = OutboxItem.chat_id == chat_id
+            pending = OutboxItem.status == OutboxStatus.PENDING.value
+            if ids:
                 await session.execute(delete(RelayedMessage).where(RelayedMessage.case_id.in_(ids)))
                 await session.execute(
-                    delete(OutboxItem).where(
-                        OutboxItem.case_id.in_(ids),
-                        OutboxItem.status != OutboxStatus.PENDING.value,
-                    )
+                    delete(OutboxItem).where(OutboxItem.case_id.in_(ids), or_(~pending, ~to_them))
+                )
+                await session.execute(
+                    update(CaseRecord)
+                    .where(CaseRecord.id.in_(ids), CaseRecord.status.in_(OPEN))
+                    .values(status=Status.CLOSED.value, closed_at=utcnow())
                 )
                 await session.execute(
                     update(CaseRecord)
                     .where(CaseRecord.id.in_(ids))
                     .values(user_pseudonym=None, user_chat_id=None, shared_advert=None)
                 )
-                await session.execute(
-                    update(CaseRecord)
-                    .where(CaseRecord.id.in_([c.id for c in still_open]))
-                    .values(status=Status.CLOSED.value, closed_at=utcnow())
-                )
-            to_them = OutboxItem.chat_id == chat_id
-            pending = OutboxItem.status == OutboxStatus.PENDING.value
             # Sent or held items go, and so do the person's words still on their way to others
             await session.execute(
                 delete(OutboxItem).where(
@@ -516,8 +591,8 @@ class CaseRepository(Store):
                 .values(relay=Relay.ERASURE.value, user_pseudonym=None, case_id=None)
             )
             await session.execute(delete(SentMessage).where(SentMessage.user_pseudonym == user_key))
+            await self._insert_items(session, then)
             await session.commit()
-            return still_open, copies
 
     async def purge(self, retention: dt.timedelta) -> int:
         """Drop message records of cases closed longer ago than the retention; keep statistics."""

@@ -14,6 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+def sqlite_folder(url: str) -> Path | None:
+    """The folder of a SQLite database file; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        return Path(str(parsed.database)).parent
+    return None
+
+
 def sync_url(url: str) -> str:
     """The URL for a synchronous driver (used by migrations)."""
     parsed = make_url(url)

@@ -1,5 +1,5 @@
-"""The one place where database failures become `StorageError`, the only storage failure the
-layers above know (nothing above `bot/db` imports SQLAlchemy)."""
+"""The one place where database failures become `StorageError` (the ports' `StorageFailure`,
+the only storage failure the layers above know; nothing above `bot/db` imports SQLAlchemy)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app.ports import StorageFailure
+
 P = ParamSpec("P")
 T = TypeVar("T")
 DATABASE_FAILURES = (SQLAlchemyError, OSError)
 """What a driver raises when the database is down, locked, full or unreadable."""
 
 
-class StorageError(Exception):
+class StorageError(StorageFailure):
     """The database could not do what was asked; the message names the failure's type only."""
 
 

@@ -46,28 +46,6 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-class Relay(StrEnum):
-    """What an outbox item stands for, so that its result can be remembered and reported."""
-
-    REPLY = "reply"
-    """The bot's own reply to a person."""
-    STAFF_REPLY = "staff_reply"
-    """The bot's own reply to a counsellor (a command's answer)."""
-    CARD = "card"
-    CARD_EDIT = "card_edit"
-    TO_COUNSELLOR = "to_counsellor"
-    NOTICE_COUNSELLOR = "notice_counsellor"
-    TO_USER = "to_user"
-    NOTICE_USER = "notice_user"
-    DELETE = "delete"
-    ERASURE = "erasure"
-    """Sent for /forget (the confirmation, deletions); the item is erased once sent."""
-
-
-ERASED_WHEN_SENT = frozenset({Relay.DELETE, Relay.ERASURE})
-"""Items that leave no row once sent: nothing about them is needed afterwards."""
-
-
 class Base(DeclarativeBase):
     """Base of every table."""
 
@@ -192,7 +170,7 @@ class RelayedMessage(Base):
 
 
 class OutboxItem(Base):
-    """A Bot API call to make, written before it is made, sent in order per chat."""
+    """A notice to send, written before it is sent, sent in order per chat."""
 
     __tablename__ = "outbox"
 
@@ -202,7 +180,8 @@ class OutboxItem(Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
-    method: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    """What the notice is: say, copy, edit_card, delete (bot/db/notice_codec.py)."""
     payload: Mapped[str] = mapped_column(Text)
     relay: Mapped[str | None] = mapped_column(String(32))
     user_pseudonym: Mapped[str | None] = mapped_column(String(64))

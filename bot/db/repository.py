@@ -10,6 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db.base import SessionRepository
 from bot.db.models import (
     AdvertCheck,
     FaqMissRecord,
@@ -19,10 +20,9 @@ from bot.db.models import (
     User,
     utcnow,
 )
-from bot.db.store import Store
 
 
-class Repository(Store):
+class Repository(SessionRepository):
     """All reads and writes of the bot, each in its own short transaction."""
 
     def __init__(

@@ -46,7 +46,8 @@ def _flag_lines(content: ContentView, lang: str, assessment: Assessment) -> list
     for flag in assessment.flags:
         name = content.text(lang, f"flags.{flag.id}.name")
         if flag.evidence:
-            evidence = "», «".join(html.escape(e) for e in flag.evidence)
+            joiner = content.text(lang, "risk.evidence_separator")
+            evidence = joiner.join(html.escape(e) for e in flag.evidence)
             line = content.text(lang, "risk.flag_line", name=name, evidence=evidence)
         else:
             line = content.text(lang, "risk.flag_line_no_evidence", name=name)

@@ -52,8 +52,29 @@ class IllegalTransition(Exception):
 
 
 @dataclass(frozen=True)
+class SharedFlag:
+    """A red flag of an advert the person agreed to share, with the words that carry it."""
+
+    id: str
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SharedAdvert:
+    """The advert a person shares with the counsellor (with their consent): level, text, flags."""
+
+    level: str
+    text: str
+    flags: tuple[SharedFlag, ...] = ()
+
+
+@dataclass(frozen=True)
 class Case:
-    """A case as the lifecycle sees it."""
+    """A case: where it is in the lifecycle, and what the hand-off needs to know of it.
+
+    `id` is 0 until it is stored; the person's pseudonym and chat are erased by /forget (and
+    the chat when the case closes), so nobody owns an erased case.
+    """
 
     tag: str
     status: Status
@@ -65,6 +86,38 @@ class Case:
     assigned_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     outcome: CaseOutcome | None = None
+    id: int = 0
+    user_pseudonym: str | None = None
+    user_chat_id: int | None = None
+    shared_advert: SharedAdvert | None = None
+    person_blocked: bool = False
+    useful: bool | None = None
+    """Whether the person found the help useful (asked when it ends)."""
+
+    @property
+    def is_open(self) -> bool:
+        """Not closed."""
+        return self.status is not Status.CLOSED
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What erasing a person touches, read before the erasure: their open cases, the copies of
+    their messages in counsellors' chats as (chat, message), the bot's messages to them that
+    can still be deleted."""
+
+    open_cases: tuple[Case, ...] = ()
+    copies: tuple[tuple[int, int], ...] = ()
+    deletable: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A counsellor as the bot knows them: whether it can write to them, and their language."""
+
+    telegram_id: int
+    language: str
+    reachable: bool
 
 
 def new_tag() -> str:

@@ -87,14 +87,39 @@ class AdvertChecked:
 
 
 @dataclass(frozen=True)
-class HandoffEvent:
-    """Event: a step of the hand-off to a counsellor (request, agree, decline, end, ...)."""
+class AskForHuman:
+    """Event: the person asks for a counsellor (consent is asked before anything is shared)."""
 
-    step: str
-    """request, agree, decline, end, useful, forget, forget_cancel"""
-    reason: Reason | None = None
-    case_id: int | None = None
-    yes: bool = False
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    """Event: the person answered the consent question (agree: share and queue the case)."""
+
+    agree: bool
+
+
+@dataclass(frozen=True)
+class EndHandoff:
+    """Event: the person ends the conversation with the counsellor."""
+
+
+@dataclass(frozen=True)
+class RateHelp:
+    """Event: the person says whether the counsellor's help was useful (their own case only)."""
+
+    case_id: int
+    useful: bool
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    """Event: the person confirmed /forget: erase them everywhere."""
+
+
+HandoffEvent = AskForHuman | ConsentGiven | EndHandoff | RateHelp | ForgetMe
+"""The steps of the hand-off the conversation can ask for."""
 
 
 Event = SetLanguage | Feedback | FaqMiss | ShareMiss | SetState | AdvertChecked | HandoffEvent
@@ -374,20 +399,20 @@ class Dialogue:
                     [Reply(self._t(lang, "risk.prompt"))], [SetState(states.AWAITING_ADVERT)]
                 )
             case OpenMenu(MenuItem.COUNSELLOR):
-                return Outcome([], [HandoffEvent("request", Reason.USER_ASKED)])
+                return Outcome([], [AskForHuman(Reason.USER_ASKED)])
             case ShareQuestion():
                 return Outcome([], [ShareMiss()])
             case AskCounsellor(reason):
-                return Outcome([], [HandoffEvent("request", reason)])
+                return Outcome([], [AskForHuman(reason)])
             case Consent(agree):
-                return Outcome([], [HandoffEvent("agree" if agree else "decline")])
+                return Outcome([], [ConsentGiven(agree)])
             case EndCase():
-                return Outcome([], [HandoffEvent("end")])
+                return Outcome([], [EndHandoff()])
             case RateCase(case_id, useful):
-                # whose case it is is checked where cases are: Handoff.useful
-                return Outcome([], [HandoffEvent("useful", case_id=case_id, yes=useful)])
+                # whose case it is is checked where cases are: PersonHandoff.rate
+                return Outcome([], [RateHelp(case_id, useful)])
             case ConfirmForget(True):
-                return Outcome([], [HandoffEvent("forget")])
+                return Outcome([], [ForgetMe()])
             case ConfirmForget(False):
                 return Outcome([Reply(self._t(lang, "handoff.forget_cancelled"))])
             case ShowAnswer(entry) if self._has_entry(entry):
@@ -460,7 +485,7 @@ class Dialogue:
                 ]
             )
         if name == "end":
-            return Outcome([], [HandoffEvent("end")])
+            return Outcome([], [EndHandoff()])
         return Outcome(
             [Reply(self._t(lang, "errors.unknown_command") + "\n\n" + self._t(lang, "help.text"))]
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +58,31 @@ def softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     return result
 
 
+def _cross_validate(x: sparse.csr_matrix, y: NDArray[np.int64], oos: int) -> NDArray[np.float64]:
+    """Each phrasing's probabilities from a model that never saw it (5 folds)."""
+    probs = np.zeros((len(y), oos + 1))
+    fold = np.arange(len(y)) % FOLDS
+    for k in range(FOLDS):
+        held = fold == k
+        model = _fit(x[~held], y[~held])
+        scores = np.full((int(held.sum()), oos + 1), -1e9)
+        scores[:, model.classes_] = model.decision_function(x[held])
+        probs[held] = softmax(scores)
+    return probs
+
+
+def _calibrate(
+    cv_probs: NDArray[np.float64], y: NDArray[np.int64], oos: int
+) -> NDArray[np.float64]:
+    """How often the top entry is right, learnt from cross-validated predictions."""
+    feats = _calibration_features(cv_probs, oos)
+    entries = np.delete(cv_probs, oos, axis=1)
+    right = (entries.argmax(axis=1) == y) & (y != oos)
+    calibrator = LogisticRegression(C=1.0)
+    calibrator.fit(feats, right.astype(int))
+    return np.concatenate([calibrator.coef_[0], calibrator.intercept_]).astype(np.float64)
+
+
 def _calibration_features(probs: NDArray[np.float64], oos: int) -> NDArray[np.float64]:
     """Top entry probability, its margin over the runner-up, and the out-of-scope probability."""
     entries = np.delete(probs, oos, axis=1)
@@ -66,13 +92,35 @@ def _calibration_features(probs: NDArray[np.float64], oos: int) -> NDArray[np.fl
     return np.column_stack([top, top - second, probs[:, oos]])
 
 
-class _LanguageIndex:
-    def __init__(
-        self, lang: str, docs: Sequence[FaqDocument], out_of_scope: Sequence[str], analyze: Analyzer
-    ) -> None:
-        self.lang = lang
-        self.entry_ids = [d.entry_id for d in docs]
-        self.oos = len(docs)
+@dataclass
+class LanguageIndex:
+    """The fitted retrieval model of one language (what the artefact stores)."""
+
+    lang: str
+    entry_ids: list[str]
+    space: TfidfSpace
+    coef: NDArray[np.float32]
+    intercept: NDArray[np.float64]
+    calibration: NDArray[np.float64]
+    """The calibrator's three weights, then its intercept."""
+    texts: list[str]
+    owners: NDArray[np.int64]
+    is_phrasing: NDArray[np.bool_]
+    phrasings: sparse.csr_matrix
+    cv_probs: NDArray[np.float64]
+
+    @property
+    def oos(self) -> int:
+        """The class index of "out of scope" (after every entry)."""
+        return len(self.entry_ids)
+
+    @classmethod
+    def fit(
+        cls, lang: str, docs: Sequence[FaqDocument], out_of_scope: Sequence[str], analyze: Analyzer
+    ) -> LanguageIndex:
+        """Train the classifier and its calibration on the entries' phrasings (seconds)."""
+        entry_ids = [d.entry_id for d in docs]
+        oos = len(docs)
         texts: list[str] = []
         owners: list[int] = []
         phrasing: list[bool] = []
@@ -87,72 +135,76 @@ class _LanguageIndex:
                 phrasing.append(False)
         for text in out_of_scope:
             texts.append(text)
-            owners.append(self.oos)
+            owners.append(oos)
             phrasing.append(False)
         feats = [lemma_features(analyze(lang, t)) for t in texts]
-        self.space = TfidfSpace.fit(feats)
-        x = self.space.matrix(feats)
+        space = TfidfSpace.fit(feats)
+        x = space.matrix(feats)
         y = np.asarray(owners, dtype=np.int64)
         model = _fit(x, y)
-        self.classes = [int(c) for c in model.classes_]
-        self.coef = np.zeros((self.oos + 1, self.space.size), dtype=np.float32)
-        self.intercept = np.full(self.oos + 1, -1e9)
-        for row, cls in enumerate(self.classes):
-            self.coef[cls] = model.coef_[row]
-            self.intercept[cls] = model.intercept_[row]
-        self.texts = texts
-        self.owners = y
-        self.is_phrasing = np.asarray(phrasing)
-        self.phrasings = x[self.is_phrasing]
-        self.cv_probs = self._cross_validate(x, y)
-        self.calibrator = self._calibrate(y)
-
-    def _cross_validate(self, x: sparse.csr_matrix, y: NDArray[np.int64]) -> NDArray[np.float64]:
-        probs = np.zeros((len(y), self.oos + 1))
-        fold = np.arange(len(y)) % FOLDS
-        for k in range(FOLDS):
-            held = fold == k
-            model = _fit(x[~held], y[~held])
-            scores = np.full((int(held.sum()), self.oos + 1), -1e9)
-            scores[:, model.classes_] = model.decision_function(x[held])
-            probs[held] = softmax(scores)
-        return probs
-
-    def _calibrate(self, y: NDArray[np.int64]) -> LogisticRegression:
-        feats = _calibration_features(self.cv_probs, self.oos)
-        entries = np.delete(self.cv_probs, self.oos, axis=1)
-        right = (entries.argmax(axis=1) == y) & (y != self.oos)
-        calibrator = LogisticRegression(C=1.0)
-        calibrator.fit(feats, right.astype(int))
-        return calibrator
+        coef = np.zeros((oos + 1, space.size), dtype=np.float32)
+        intercept = np.full(oos + 1, -1e9)
+        for row, klass in enumerate(int(c) for c in model.classes_):
+            coef[klass] = model.coef_[row]
+            intercept[klass] = model.intercept_[row]
+        is_phrasing = np.asarray(phrasing, dtype=np.bool_)
+        cv_probs = _cross_validate(x, y, oos)
+        return cls(
+            lang=lang,
+            entry_ids=entry_ids,
+            space=space,
+            coef=coef,
+            intercept=intercept,
+            calibration=_calibrate(cv_probs, y, oos),
+            texts=texts,
+            owners=y,
+            is_phrasing=is_phrasing,
+            phrasings=x[is_phrasing],
+            cv_probs=cv_probs,
+        )
 
     def probabilities(self, lemmas: list[str]) -> NDArray[np.float64]:
+        """Each class's probability for a question's lemmas."""
         idx, w = self.space.vector(lemma_features(lemmas))
         scores = self.intercept + (self.coef[:, idx] @ w if len(idx) else 0.0)
         return softmax(scores)
 
     def calibrated(self, probs: NDArray[np.float64]) -> float:
+        """How likely the top entry is right, given the probabilities."""
         x = _calibration_features(probs[None, :], self.oos)[0]
-        z = float(x @ self.calibrator.coef_[0] + self.calibrator.intercept_[0])
+        z = float(x @ self.calibration[:3] + self.calibration[3])
         return float(1.0 / (1.0 + np.exp(-z)))
 
 
 class FaqIndex:
     """Per-language retrieval over FAQ entries with a calibrated confidence."""
 
-    def __init__(
-        self,
+    def __init__(self, indexes: Mapping[str, LanguageIndex], analyze: Analyzer) -> None:
+        self._analyze = analyze
+        self._indexes = dict(indexes)
+
+    @classmethod
+    def build(
+        cls,
         documents: Mapping[str, Sequence[FaqDocument]],
         analyze: Analyzer,
         out_of_scope: Mapping[str, Sequence[str]] | None = None,
-    ) -> None:
-        self._analyze = analyze
+    ) -> FaqIndex:
+        """Train the index of some FAQ documents (seconds; `bot.faq.artefact` keeps the result)."""
         out_of_scope = out_of_scope or {}
-        self._indexes = {
-            lang: _LanguageIndex(lang, docs, out_of_scope.get(lang, ()), analyze)
-            for lang, docs in documents.items()
-            if docs
-        }
+        return cls(
+            {
+                lang: LanguageIndex.fit(lang, docs, out_of_scope.get(lang, ()), analyze)
+                for lang, docs in documents.items()
+                if docs
+            },
+            analyze,
+        )
+
+    @property
+    def indexes(self) -> Mapping[str, LanguageIndex]:
+        """The fitted index of each language."""
+        return self._indexes
 
     @property
     def languages(self) -> tuple[str, ...]:

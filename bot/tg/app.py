@@ -19,10 +19,10 @@ from telegram.ext import (
 
 from bot.domain.actions import STAFF_PATTERN
 from bot.reload import ContentWatcher
-from bot.services import Services
 from bot.tg import handlers, handoff_handlers
 from bot.tg.intake import Dispatcher, Intake, Poller
 from bot.tg.outbox import OutboxSender
+from bot.wiring import Perevir
 
 PerevirApp = Application[Any, Any, Any, Any, Any, Any]
 """The Application as Perevir builds it (default context types)."""
@@ -48,7 +48,7 @@ def file_url(base_url: str) -> str:
     return (root[: -len("/bot")] if root.endswith("/bot") else root) + "/file/bot"
 
 
-def build_application(token: str, base_url: str, services: Services) -> PerevirApp:
+def build_application(token: str, base_url: str, perevir: Perevir) -> PerevirApp:
     """The Application, talking to the Bot API at base_url (Telegram's or a local server).
 
     It has no Updater: `start` polls with a `Poller` that confirms updates only after they are
@@ -64,7 +64,7 @@ def build_application(token: str, base_url: str, services: Services) -> PerevirA
         .updater(None)
         .build()
     )
-    app.bot_data["services"] = services
+    app.bot_data["perevir"] = perevir
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, handoff_handlers.route), group=-1)
     app.add_handler(CallbackQueryHandler(handoff_handlers.counsellor_button, pattern=STAFF_PATTERN))
@@ -86,18 +86,17 @@ CONTENT_CHECK_SECONDS = 3.0
 RETENTION_CHECK_SECONDS = 3600.0
 
 
-def services_of(app: PerevirApp) -> Services:
-    """The services the application was built with."""
-    svc: Services = app.bot_data["services"]
-    return svc
+def perevir_of(app: PerevirApp) -> Perevir:
+    """The assembled bot the application was built with."""
+    assembled: Perevir = app.bot_data["perevir"]
+    return assembled
 
 
 def schedule_retention(app: PerevirApp) -> None:
     """Purge old records every hour: case messages after the retention, handled updates."""
 
     async def purge(_context: ContextTypes.DEFAULT_TYPE) -> None:
-        svc = services_of(app)
-        await svc.purge_old()
+        await perevir_of(app).privacy.purge_old()
 
     assert app.job_queue is not None
     app.job_queue.run_repeating(
@@ -120,13 +119,12 @@ def watch_content(app: PerevirApp, watcher: ContentWatcher) -> None:
 async def start(app: PerevirApp, poll_timeout: float = 10.0) -> None:
     """Start the bot: the outbox sender, the inbox dispatcher (first what a crash left
     pending), then polling."""
-    svc = services_of(app)
+    svc = perevir_of(app)
     await app.initialize()
     await app.start()
-    assert svc.handoff is not None
-    sender = OutboxSender(app.bot, svc.handoff.repo, svc.handoff.delivery_failed)
+    sender = OutboxSender(app.bot, svc.cases, svc.desk.delivery_failed)
     dispatcher_box: list[Dispatcher] = []
-    intake = Intake(svc.repository, lambda: dispatcher_box[0].wake())
+    intake = Intake(svc.people, lambda: dispatcher_box[0].wake())
     dispatcher = Dispatcher(app.bot, intake, lambda update: _handle(app, update))
     dispatcher_box.append(dispatcher)
     poller = Poller(app.bot, intake, int(poll_timeout), list(Update.ALL_TYPES))

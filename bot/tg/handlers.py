@@ -9,28 +9,30 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.db.models import Relay
+from bot.app.conversation import erases
+from bot.app.ports import StorageFailure
 from bot.domain.advert import find_link
 from bot.domain.cases import is_emergency
-from bot.domain.dialogue import Dialogue, HandoffEvent, Outcome, SetState
+from bot.domain.dialogue import Dialogue, Outcome, SetState
 from bot.domain.dialogue_types import Reply
 from bot.domain.language import ui_language
+from bot.domain.notices import Relay, replies_to
 from bot.logsafe import described
 from bot.offload import TooSlow
-from bot.services import STORAGE_ERRORS, Services
-from bot.tg.render import reply_items, send_directly
+from bot.tg.render import send_directly
 from bot.web.fetch import FetchError
+from bot.wiring import Perevir
 
 log = logging.getLogger(__name__)
 
-Decide = Callable[[Dialogue, str | None, str | None, Services], Outcome]
+Decide = Callable[[Dialogue, str | None, str | None, Perevir], Outcome]
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """The bot's shared services."""
-    svc: Services = context.application.bot_data["services"]
-    return svc
+def perevir(context: ContextTypes.DEFAULT_TYPE) -> Perevir:
+    """The assembled bot the handlers work with."""
+    assembled: Perevir = context.application.bot_data["perevir"]
+    return assembled
 
 
 async def deliver(
@@ -46,11 +48,11 @@ async def deliver(
     a replayed update enqueue nothing twice. With storage down they are sent directly."""
     if not replies:
         return
-    svc = services(context)
-    assert svc.handoff is not None
     try:
-        await svc.handoff.repo.enqueue(reply_items(chat_id, replies, key, owner=owner, relay=relay))
-    except STORAGE_ERRORS as exc:
+        await perevir(context).cases.enqueue(
+            replies_to(chat_id, replies, key, owner=owner, relay=relay)
+        )
+    except StorageFailure as exc:
         log.warning("outbox unavailable (%s); replying directly", type(exc).__name__)
         await send_directly(context.bot, chat_id, replies)
         return
@@ -63,10 +65,10 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    svc = services(context)
+    svc = perevir(context)
     key = svc.pseudonym(user.id)
-    language, state = await svc.user_state(key)
-    dialogue = svc.brain.dialogue
+    language, state = await svc.conversation.user_state(key)
+    dialogue = svc.dialogue
     try:
         outcome = await svc.cpu.run(lambda: decide(dialogue, language, state, svc))
     except TooSlow:
@@ -74,17 +76,12 @@ async def _respond(update: Update, context: ContextTypes.DEFAULT_TYPE, decide: D
         outcome = Outcome(
             [dialogue.error(ui_language(language), "errors.too_slow")], [SetState(None)]
         )
-    follow_up = await svc.store(key, outcome, language, chat.id)
+    follow_up = await svc.conversation.record(key, outcome, language, chat.id)
     replies, update_key = outcome.replies + follow_up, f"r{update.update_id}"
     if erases(outcome):  # the confirmation leaves nothing behind once sent
         await deliver(context, chat.id, replies, update_key, relay=Relay.ERASURE)
     else:
         await deliver(context, chat.id, replies, update_key, owner=key)
-
-
-def erases(outcome: Outcome) -> bool:
-    """Whether an outcome erases the person (/forget confirmed)."""
-    return any(isinstance(e, HandoffEvent) and e.step == "forget" for e in outcome.events)
 
 
 def command(name: str) -> Handler:
@@ -122,7 +119,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _check_link(update: Update, context: ContextTypes.DEFAULT_TYPE, link: str) -> None:
     try:
-        page = await services(context).fetch_link(link)
+        page = await perevir(context).fetch_link(link)
     except FetchError as exc:
         error = exc
         await _respond(
@@ -162,11 +159,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("handler failed: %s", described(error) if error else "unknown")
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    svc = services(context)
+    svc = perevir(context)
     language = None
     if update.effective_user is not None:
-        language = await svc.language(svc.pseudonym(update.effective_user.id))
-    reply = svc.brain.dialogue.error(ui_language(language), "errors.internal")
+        language = await svc.conversation.language(svc.pseudonym(update.effective_user.id))
+    reply = svc.dialogue.error(ui_language(language), "errors.internal")
     try:
         await deliver(context, update.effective_chat.id, [reply], f"e{update.update_id}")
     except Exception as exc:  # the error path must never raise

@@ -10,14 +10,15 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.db.models import Relay
+from bot.app.counsellor_desk import StaffReply
+from bot.app.person_handoff import Incoming
 from bot.domain.actions import CloseCase, SendTo, TakeCase, decode
 from bot.domain.cases import Status, is_emergency
 from bot.domain.dialogue_types import Reply
 from bot.domain.language import staff_language
-from bot.handoff import Handoff, Incoming, StaffReply
-from bot.services import Services
-from bot.tg.handlers import deliver, services
+from bot.domain.notices import Relay
+from bot.tg.handlers import deliver, perevir
+from bot.wiring import Perevir
 
 log = logging.getLogger(__name__)
 MEMBERSHIP_TTL = 300.0
@@ -52,26 +53,25 @@ def incoming(message: Message, edited: bool) -> Incoming:
     """The relay view of a Telegram message."""
     kind = message_kind(message)
     text = message.text or message.caption or ""
-    if kind == "location" and message.location is not None:
-        text = f"📍 {message.location.latitude:.5f}, {message.location.longitude:.5f}"
+    where = message.location
+    location = (where.latitude, where.longitude) if where is not None else None
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    return Incoming(message.message_id, kind, text, edited, reply_to)
+    return Incoming(message.message_id, kind, text, edited, reply_to, location)
 
 
-async def is_counsellor(context: ContextTypes.DEFAULT_TYPE, svc: Services, user_id: int) -> bool:
+async def is_counsellor(context: ContextTypes.DEFAULT_TYPE, svc: Perevir, user_id: int) -> bool:
     """Listed in PEREVIR_COUNSELLORS; with no list, a member of the counsellors' group
     (getChatMember, cached 5 min)."""
-    handoff = svc.handoff
-    if handoff is None or handoff.group_chat_id is None:
+    if svc.group_chat_id is None:
         return False
-    if handoff.counsellors:
-        return user_id in handoff.counsellors
+    if svc.counsellor_names:
+        return user_id in svc.counsellor_names
     cache: dict[int, tuple[float, bool]] = context.bot_data.setdefault("members", {})
     cached = cache.get(user_id)
     if cached and time.monotonic() - cached[0] < MEMBERSHIP_TTL:
         return cached[1]
     try:
-        member = await context.bot.get_chat_member(handoff.group_chat_id, user_id)
+        member = await context.bot.get_chat_member(svc.group_chat_id, user_id)
         allowed = member.status in MEMBERS
     except (BadRequest, Forbidden):
         allowed = False  # Telegram's definite answer: not in the group
@@ -91,39 +91,36 @@ def _wake_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def route(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Before anything else: counsellors' messages, and a person's messages during a case."""
-    svc = services(context)
-    handoff = svc.handoff
+    svc = perevir(context)
     message = update.message or update.edited_message
     user, chat = update.effective_user, update.effective_chat
-    if handoff is None or not handoff.enabled or message is None or user is None or chat is None:
+    if not svc.handoff_enabled or message is None or user is None or chat is None:
         return
     if chat.type != chat.PRIVATE:
-        if chat.id != handoff.group_chat_id:
+        if chat.id != svc.group_chat_id:
             log.info("ignored a message from an unknown group")
         raise ApplicationHandlerStop
     edited = update.edited_message is not None
     if await is_counsellor(context, svc, user.id):
-        await _counsellor_message(update, context, handoff, message, edited)
+        await _counsellor_message(update, context, svc, message, edited)
         raise ApplicationHandlerStop
     key = svc.pseudonym(user.id)
-    record = await handoff.repo.open_for_user(key)
-    if record is None or record.status not in (Status.WAITING.value, Status.ASSIGNED.value):
+    case = await svc.cases.open_for_user(key)
+    if case is None or case.status not in (Status.WAITING, Status.ASSIGNED):
         return
     text = message.text or ""
     if text.startswith("/") and not edited:
         command = text.split(maxsplit=1)[0].split("@", 1)[0]
         if command in CASE_HELP_COMMANDS:
-            lang = await svc.language(key) or record.language
-            replies = await handoff.during_case(key, lang)
+            lang = await svc.conversation.language(key) or case.language
+            replies = await svc.person.during_case(key, lang)
             if replies:
                 await deliver(context, chat.id, replies, f"r{update.update_id}", owner=key)
                 raise ApplicationHandlerStop
         return  # /end, /forget, /language...: the bot's own handlers answer
-    await handoff.relay_from_user(record, update.update_id, incoming(message, edited))
-    if record.status == Status.WAITING.value and is_emergency(
-        message.text or message.caption or ""
-    ):
-        outcome = svc.brain.dialogue.emergency(record.language)
+    await svc.person.relay(case, update.update_id, incoming(message, edited))
+    if case.status is Status.WAITING and is_emergency(message.text or message.caption or ""):
+        outcome = svc.dialogue.emergency(case.language)
         await deliver(context, chat.id, outcome.replies[:1], f"r{update.update_id}", owner=key)
     _wake_outbox(context)
     raise ApplicationHandlerStop
@@ -144,34 +141,30 @@ async def _staff_reply(
 async def _counsellor_message(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    handoff: Handoff,
+    svc: Perevir,
     message: Message,
     edited: bool,
 ) -> None:
     user = update.effective_user
     assert user is not None
-    lang = staff_language(user.language_code)
-    known = await handoff.repo.counsellor(user.id)
-    if known is None or not known.reachable or known.language != lang:
-        await handoff.repo.counsellor_seen(user.id, lang)
+    desk = svc.desk
+    lang = await desk.seen(user.id, user.language_code)
     text = message.text or ""
     command, _, arg = text.partition(" ")
     command = command.split("@", 1)[0]
     reply: StaffReply | str | None
     if edited or not command.startswith("/"):
-        reply = await handoff.relay_from_counsellor(
-            user.id, update.update_id, incoming(message, edited), lang
-        )
+        reply = await desk.relay(user.id, update.update_id, incoming(message, edited), lang)
     elif command == "/cases":
-        reply = await handoff.list_cases(user.id, lang)
+        reply = await desk.list_cases(user.id, lang)
     elif command == "/case":
-        reply = await handoff.select(user.id, arg.strip(), lang)
+        reply = await desk.select(user.id, arg.strip(), lang)
     elif command == "/transfer":
-        reply = await handoff.transfer(user.id, arg.strip(), lang)
+        reply = await desk.transfer(user.id, arg.strip(), lang)
     elif command == "/close":
-        reply = await handoff.close_prompt(user.id, arg.strip(), lang)
+        reply = await desk.close_prompt(user.id, arg.strip(), lang)
     else:  # /start, /help and anything else: their requests
-        reply = await handoff.list_cases(user.id, lang)
+        reply = await desk.list_cases(user.id, lang)
     await _staff_reply(context, message.chat_id, reply, f"s{update.update_id}")
     _wake_outbox(context)
 
@@ -183,25 +176,25 @@ async def counsellor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     user = update.effective_user
     if query is None or user is None:
         return
-    svc = services(context)
-    handoff = svc.handoff
+    svc = perevir(context)
+    desk = svc.desk
     lang = staff_language(user.language_code)
-    if handoff is None or not await is_counsellor(context, svc, user.id):
+    if not await is_counsellor(context, svc, user.id):
         log.warning("refused a counsellor action from someone who is not a counsellor")
-        await query.answer(svc.brain.dialogue.text(lang, "counsellor.not_allowed"), show_alert=True)
+        await query.answer(svc.dialogue.text(lang, "counsellor.not_allowed"), show_alert=True)
         return
     chat_id = query.message.chat.id if query.message is not None else user.id
     match decode(query.data):
         case TakeCase(case_id):
-            answer = await handoff.take(case_id, user.id, lang)
+            answer = await desk.take(case_id, user.id, lang)
             await query.answer(answer, show_alert=True)
         case CloseCase(case_id, outcome):
             await query.answer()
-            done = await handoff.close(user.id, case_id, outcome, lang)
+            done = await desk.close(user.id, case_id, outcome, lang)
             await _staff_reply(context, chat_id, done, f"b{update.update_id}")
         case SendTo(case_id, message_id):
             await query.answer()
-            sent = await handoff.send_to(user.id, case_id, message_id, lang)
+            sent = await desk.send_to(user.id, case_id, message_id, lang)
             await _staff_reply(context, chat_id, sent, f"b{update.update_id}")
         case _:  # malformed or stale: nothing to do
             await query.answer()

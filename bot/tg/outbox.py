@@ -1,4 +1,5 @@
-"""Sends the outbox: in order per chat, each chat on its own.
+"""Sends the outbox: in order per chat, each chat on its own; the one place notices become
+Bot API calls.
 
 One policy for every message the bot sends: a 429 delays only the chat that hit it (by its
 `retry_after`), 5xx and timeouts back off, a 403 or another 4xx is final and reported to
@@ -9,41 +10,89 @@ sleeps on a 429 itself.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.app.ports import StorageFailure
 from bot.db.cases_repo import CaseRepository
-from bot.db.errors import StorageError
-from bot.db.models import OutboxItem, OutboxStatus, Relay, utcnow
+from bot.db.models import OutboxStatus, utcnow
+from bot.domain.notices import (
+    TO_COUNSELLOR,
+    TO_PERSON,
+    Copy,
+    Delete,
+    EditCard,
+    Notice,
+    Queued,
+    Rows,
+    Say,
+)
 from bot.tg.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
-METHODS = {
-    "sendMessage": "send_message",
-    "copyMessage": "copy_message",
-    "editMessageText": "edit_message_text",
-    "deleteMessage": "delete_message",
-}
 POLL_SECONDS = 0.5
-TO_COUNSELLOR = frozenset({Relay.TO_COUNSELLOR, Relay.NOTICE_COUNSELLOR, Relay.STAFF_REPLY})
-TO_PERSON = frozenset({Relay.TO_USER, Relay.NOTICE_USER, Relay.REPLY})
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
-Report = Callable[[OutboxItem, str], Awaitable[None]]
+Report = Callable[[Queued, str], Awaitable[None]]
 """Told of an item that can never be delivered: ("blocked" | "refused")."""
+
+
+def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of rows of buttons, if any."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in rows]
+    )
 
 
 def _seconds(value: Any) -> float:
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
-async def _no_report(_item: OutboxItem, _why: str) -> None:
+async def _no_report(_item: Queued, _why: str) -> None:
     return None
+
+
+class Unsendable(Exception):
+    """An item that cannot be sent at all (its card is gone)."""
+
+
+async def call_for(bot: Bot, chat_id: int, notice: Notice, card_message_id: int | None) -> Any:
+    """Make the Bot API call a notice for one chat stands for; its result."""
+    match notice:
+        case Say(text, buttons, protect):
+            return await bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(buttons),
+                link_preview_options=NO_PREVIEW,
+                protect_content=protect or None,
+            )
+        case Copy(from_chat_id, message_id, caption, protect):
+            return await bot.copy_message(
+                chat_id,
+                from_chat_id,
+                message_id,
+                caption=caption,
+                parse_mode=ParseMode.HTML if caption is not None else None,
+                protect_content=protect or None,
+            )
+        case EditCard(text):
+            if card_message_id is None:
+                raise Unsendable("the card was never posted")
+            return await bot.edit_message_text(
+                text, chat_id, card_message_id, parse_mode=ParseMode.HTML
+            )
+        case Delete(message_id):
+            return await bot.delete_message(chat_id, message_id)
 
 
 class OutboxSender(BackgroundLoop):
@@ -63,7 +112,7 @@ class OutboxSender(BackgroundLoop):
             self._wake.clear()
             try:
                 sent = await self.flush()
-            except StorageError as exc:
+            except StorageFailure as exc:
                 log.warning("outbox: storage unavailable (%s)", type(exc).__name__)
                 sent = 0
             if not sent:
@@ -88,26 +137,16 @@ class OutboxSender(BackgroundLoop):
             if not progressed:
                 return done
 
-    async def _send(self, item: OutboxItem) -> bool:
+    async def _send(self, item: Queued) -> bool:
         """Make one call; True when the item is finished (sent or given up)."""
-        params: dict[str, Any] = json.loads(item.payload)
-        params["chat_id"] = item.chat_id
-        if "reply_markup" in params:
-            params["reply_markup"] = InlineKeyboardMarkup.de_json(params["reply_markup"], self.bot)
-        if "link_preview_options" in params:
-            params["link_preview_options"] = LinkPreviewOptions(**params["link_preview_options"])
-        if item.method == "editMessageText" and params.get("message_id") is None:
-            params["message_id"] = await self.repo.card_message_id(item.case_id)
-            if params["message_id"] is None:
-                await self.repo.outbox_done(item.id, OutboxStatus.FAILED)
-                return True
-        call = getattr(self.bot, METHODS.get(item.method, ""), None)
-        if call is None:
-            log.error("outbox: an item has an unknown method")
+        card = None
+        if isinstance(item.notice, EditCard):
+            card = await self.repo.card_message_id(item.case_id)
+        try:
+            result = await call_for(self.bot, item.chat_id, item.notice, card)
+        except Unsendable:
             await self.repo.outbox_done(item.id, OutboxStatus.FAILED)
             return True
-        try:
-            result = await call(**params)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             await self.repo.outbox_retry(
@@ -119,7 +158,8 @@ class OutboxSender(BackgroundLoop):
             await self._forbidden(item)
             return True
         except BadRequest as exc:
-            log.warning("outbox: a %s was refused (%s)", item.method, type(exc).__name__)
+            kind = type(item.notice).__name__
+            log.warning("outbox: a %s was refused (%s)", kind, type(exc).__name__)
             await self.repo.outbox_done(item.id, OutboxStatus.FAILED)
             await self.report(item, "refused")
             return True
@@ -137,8 +177,8 @@ class OutboxSender(BackgroundLoop):
         await self.repo.mark_sent(item, message_id)
         return True
 
-    async def _forbidden(self, item: OutboxItem) -> None:
-        relay = Relay(item.relay) if item.relay else None
+    async def _forbidden(self, item: Queued) -> None:
+        relay = item.relay
         if relay in TO_COUNSELLOR:
             # A counsellor who has not started the bot: keep it for when they do.
             log.info("outbox: a counsellor cannot be reached in private yet")

@@ -58,6 +58,10 @@ class FetchedPage:
     text: str
 
 
+LinkFetcher = Callable[[str], Awaitable[FetchedPage]]
+"""How the bot fetches a link in a message: `fetch_page`, or a test's own."""
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
     """Addresses of a host from the system resolver."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)

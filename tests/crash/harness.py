@@ -657,7 +657,13 @@ class CrashRun:
         return has
 
     def _text(self, needle: str) -> Callable[[JSON], bool]:
+        """Messages with these words in them (what people wrote, not the bot's texts)."""
         return lambda message: needle in body(message)
+
+    def _saying(self, key: str) -> Callable[[JSON], bool]:
+        from tests.e2e_support import has_text  # the content's text, not an English phrase
+
+        return lambda message: has_text(body(message), key, "en")
 
     # ---- lifetimes ------------------------------------------------------------------------------
     async def start_bot(self) -> float:
@@ -728,8 +734,8 @@ class CrashRun:
         srv.press_button(COUNSELLOR, card["message_id"], take, chat_id=GROUP)
         await self._step(
             "the counsellor takes the case",
-            '"has joined" in the person\'s chat',
-            self._new(PERSON, since, self._text("has joined")),
+            "handoff.taken in the person's chat",
+            self._new(PERSON, since, self._saying("handoff.taken")),
         )
         await self._step(
             "the counsellor takes the case",

@@ -326,6 +326,8 @@ class BotApiServer:
         self._outbox: dict[int, list[JSON]] = defaultdict(list)  # what the bot sent, per chat
         self._cursor: dict[int, int] = defaultdict(int)  # read position in _outbox
         self._updates: list[_Pending] = []
+        self.polls_waiting = 0
+        """How many getUpdates calls are waiting for updates right now."""
         self._last_update_id = FIRST_UPDATE_ID - 1
         self._allowed_updates: list[str] = []
         self._files: dict[str, _StoredFile] = {}
@@ -611,10 +613,14 @@ class BotApiServer:
             raise AssertionError(f"no message contains {contains!r}: {[_body(m) for m in new]}")
         return new
 
-    async def expect_no_message(self, chat_id: int, within: float = 0.5) -> None:
-        """Assert the bot sends nothing new to the chat for ``within`` seconds."""
+    def assert_no_new_message(self, chat_id: int) -> None:
+        """Assert the bot has sent nothing to the chat since the last message waited for.
+
+        It does not wait: first wait on the condition that the bot is done (e.g. every update
+        confirmed and handled), then check that nothing came of it.
+        """
         start, outbox = self._cursor[chat_id], self._outbox[chat_id]
-        if await self._poll(lambda: len(outbox) > start, within):
+        if len(outbox) > start:
             raise AssertionError(f"unexpected messages: {[_body(m) for m in outbox[start:]]}")
 
     # --- faults ----------------------------------------------------------------------------------
@@ -817,7 +823,13 @@ class BotApiServer:
                 if p.update["update_id"] >= offset or (p.forced and not p.delivered)
             ]
         limit = min(max(int(params.get("limit") or 100), 1), 100)
-        batch = (await self._poll(self._deliverable, float(params.get("timeout") or 0)))[:limit]
+        self.polls_waiting += 1
+        self._notify()
+        try:
+            batch = await self._poll(self._deliverable, float(params.get("timeout") or 0))
+        finally:
+            self.polls_waiting -= 1
+        batch = batch[:limit]
         for pending in batch:
             pending.delivered = True
         return [pending.update for pending in batch]

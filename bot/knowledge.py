@@ -10,6 +10,7 @@ from bot.content import Content, load_content
 from bot.content.view import RenderedContent
 from bot.domain.dialogue import Dialogue
 from bot.domain.faq import FaqDocument
+from bot.faq import artefact
 from bot.faq.index import FaqIndex
 from bot.nlp import Lemmatizer, detect_language
 from bot.risk.model import ModelError, RiskModel
@@ -33,14 +34,34 @@ def faq_documents(content: Content) -> dict[str, list[FaqDocument]]:
     return docs
 
 
+def faq_fingerprint(content: Content) -> str:
+    """What the FAQ index of some content is built from (see `bot.faq.artefact`)."""
+    return artefact.fingerprint(faq_documents(content), content.out_of_scope)
+
+
 def build_faq_index(content: Content, lemmatizer: Lemmatizer) -> FaqIndex:
-    """The FAQ index of some content."""
-    return FaqIndex(faq_documents(content), lemmatizer.lemmas, content.out_of_scope)
+    """Train the FAQ index of some content (seconds)."""
+    return FaqIndex.build(faq_documents(content), lemmatizer.lemmas, content.out_of_scope)
+
+
+def faq_index(content: Content, lemmatizer: Lemmatizer, models_dir: Path | None) -> FaqIndex:
+    """The FAQ index of some content: the built artefact when it matches, else trained now."""
+    if models_dir is not None:
+        built = artefact.load(models_dir / "faq", faq_fingerprint(content), lemmatizer.lemmas)
+        if built is not None:
+            return built
+        log.warning(
+            "the FAQ index in %s is missing or was built from other content; training it now "
+            "(run `make model` to build it once)",
+            models_dir / "faq",
+        )
+    return build_faq_index(content, lemmatizer)
 
 
 @dataclass
-class Brain:
-    """Everything the bot knows, built once from content and shared by Telegram and the CLI."""
+class Knowledge:
+    """Everything the bot knows, built once from content and shared by Telegram and the CLI:
+    the content, the language tools, the FAQ index, the conversation engine, the risk model."""
 
     content: Content
     lemmatizer: Lemmatizer
@@ -50,11 +71,15 @@ class Brain:
 
     @classmethod
     def from_content(
-        cls, content: Content, lemmatizer: Lemmatizer | None = None, risk: RiskModel | None = None
-    ) -> Brain:
-        """Build the index and engine for already loaded content."""
+        cls,
+        content: Content,
+        lemmatizer: Lemmatizer | None = None,
+        risk: RiskModel | None = None,
+        models_dir: Path | None = None,
+    ) -> Knowledge:
+        """The index (built artefact if it matches, else trained) and engine for loaded content."""
         lemmatizer = lemmatizer or Lemmatizer()
-        faq = build_faq_index(content, lemmatizer)
+        faq = faq_index(content, lemmatizer, models_dir)
         check = (lambda text: risk.check(text).assessment) if risk is not None else None
         dialogue = Dialogue(RenderedContent(content), faq, _detect, check)
         return cls(content, lemmatizer, faq, dialogue, risk)
@@ -62,11 +87,14 @@ class Brain:
     @classmethod
     def load(
         cls, content_dir: Path, models_dir: Path | None = None, lemmatizer: Lemmatizer | None = None
-    ) -> Brain:
+    ) -> Knowledge:
         """Load content (raising ContentError when broken), the risk model, and build everything."""
         lemmatizer = lemmatizer or Lemmatizer()
         return cls.from_content(
-            load_content(content_dir), lemmatizer, load_risk_model(models_dir, lemmatizer)
+            load_content(content_dir),
+            lemmatizer,
+            load_risk_model(models_dir, lemmatizer),
+            models_dir,
         )
 
 

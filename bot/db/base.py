@@ -15,7 +15,7 @@ from bot.db.models import Base
 log = logging.getLogger(__name__)
 
 
-class Store:
+class SessionRepository:
     """A repository over a session factory; every public coroutine of a subclass raises
     StorageError (and only that) when the database fails."""
 

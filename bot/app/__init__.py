@@ -1,0 +1,1 @@
+"""Use cases: the conversation, both sides of a hand-off, privacy; and their ports."""

@@ -1,0 +1,184 @@
+"""The composition root: the one place that knows every concrete class and builds the bot once.
+
+`open_storage` opens the database (migrated) and the pseudonym key; `assemble` builds the use
+cases on top of storage and knowledge; `open_bot` does both from settings. Adapters (Telegram,
+the CLI) get a finished `Perevir` and never build parts of it themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.app.case_texts import CaseTexts
+from bot.app.conversation import Conversation
+from bot.app.counsellor_desk import CounsellorDesk
+from bot.app.memory import Memory
+from bot.app.person_handoff import PersonHandoff
+from bot.app.ports import Clock
+from bot.app.privacy import Privacy
+from bot.config import Settings, ensure_pseudonym_key
+from bot.db.cases_repo import CaseRepository
+from bot.db.database import make_async_engine, make_sessionmaker, migrate, sqlite_folder
+from bot.db.models import utcnow
+from bot.db.repository import Repository
+from bot.domain.dialogue import Dialogue
+from bot.offload import CpuWorker
+from bot.privacy import pseudonym
+from bot.startup import check_folder, load_knowledge, storage_faults
+from bot.web.fetch import LinkFetcher, fetch_page
+
+if TYPE_CHECKING:  # imported when used: the storage checks need no language tools
+    from bot.knowledge import Knowledge
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The migrated database and the pseudonym key."""
+
+    people: Repository
+    cases: CaseRepository
+    pseudonym_key: bytes
+
+
+@dataclass
+class Live:
+    """The knowledge live now: a content reload replaces it while the bot runs."""
+
+    knowledge: Knowledge
+
+    def dialogue(self) -> Dialogue:
+        """The conversation engine of the live content."""
+        return self.knowledge.dialogue
+
+
+@dataclass
+class Perevir:
+    """The assembled bot, shared by every handler. Only the live knowledge changes while it
+    runs (content reloaded); everything else is built once by `assemble`."""
+
+    live: Live
+    people: Repository
+    cases: CaseRepository
+    pseudonym_key: bytes
+    retention_days: int
+    group_chat_id: int | None
+    counsellor_names: dict[int, str]
+    memory: Memory
+    texts: CaseTexts
+    person: PersonHandoff
+    desk: CounsellorDesk
+    privacy: Privacy
+    conversation: Conversation
+    fetch_link: LinkFetcher
+    """How a link in a message is fetched (a port: tests plug in their own)."""
+    cpu: CpuWorker = field(default_factory=CpuWorker)
+    """Where the engine's CPU-heavy work runs, off the event loop."""
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """Content, language tools, FAQ index, engine and risk model, as live now."""
+        return self.live.knowledge
+
+    @knowledge.setter
+    def knowledge(self, new: Knowledge) -> None:
+        self.live.knowledge = new
+
+    @property
+    def dialogue(self) -> Dialogue:
+        """The conversation engine of the live content."""
+        return self.live.knowledge.dialogue
+
+    @property
+    def handoff_enabled(self) -> bool:
+        """Whether a counsellors' group is configured."""
+        return self.group_chat_id is not None
+
+    def pseudonym(self, telegram_id: int) -> str:
+        """The stored identifier of a Telegram user."""
+        return pseudonym(self.pseudonym_key, telegram_id)
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.people.close()
+
+
+def assemble(
+    knowledge: Knowledge,
+    storage: Storage,
+    *,
+    retention_days: int,
+    group_chat_id: int | None = None,
+    counsellor_names: dict[int, str] | None = None,
+    fetch_link: LinkFetcher = fetch_page,
+    clock: Clock = utcnow,
+) -> Perevir:
+    """Build every use case once, on this storage and knowledge."""
+    names = counsellor_names or {}
+    live = Live(knowledge)
+    engine = live.dialogue
+    memory = Memory()
+    texts = CaseTexts(storage.cases, engine, clock, group_chat_id, names)
+    person = PersonHandoff(storage.cases, texts)
+    privacy = Privacy(storage.people, storage.cases, texts, memory, retention_days)
+    conversation = Conversation(
+        storage.people, engine, memory, person, privacy, handoff_enabled=group_chat_id is not None
+    )
+    return Perevir(
+        live=live,
+        people=storage.people,
+        cases=storage.cases,
+        pseudonym_key=storage.pseudonym_key,
+        retention_days=retention_days,
+        group_chat_id=group_chat_id,
+        counsellor_names=names,
+        memory=memory,
+        texts=texts,
+        person=person,
+        desk=CounsellorDesk(storage.cases, texts),
+        privacy=privacy,
+        conversation=conversation,
+        fetch_link=fetch_link,
+    )
+
+
+def prepare_database(settings: Settings) -> str:
+    """Check the SQLite folder (if SQLite), run the migrations; the URL. StartupError if not."""
+    url = settings.effective_database_url
+    with storage_faults(url, settings.data_dir):
+        folder = sqlite_folder(url)
+        if folder is not None:
+            check_folder(folder, settings.data_dir)
+        migrate(url)
+    return url
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The pseudonym key (generated on first run) and the migrated database; StartupError
+    (one line) when the data folder, the key or the database cannot be used."""
+    url = settings.effective_database_url
+    with storage_faults(url, settings.data_dir):
+        if settings.pseudonym_key is None:
+            key_file = settings.pseudonym_key_file or settings.data_dir / "pseudonym.key"
+            if not key_file.exists():
+                check_folder(key_file.parent, settings.data_dir)
+        key = ensure_pseudonym_key(settings)
+    prepare_database(settings)
+    with storage_faults(url, settings.data_dir):
+        engine = make_async_engine(url)
+    sessions = make_sessionmaker(engine)
+    return Storage(Repository(sessions, engine), CaseRepository(sessions), key)
+
+
+def open_bot(
+    settings: Settings, knowledge: Knowledge | None = None, storage: Storage | None = None
+) -> Perevir:
+    """Load content (StartupError if broken), open the storage, and assemble the bot."""
+    storage = storage or open_storage(settings)
+    return assemble(
+        knowledge or load_knowledge(settings),
+        storage,
+        retention_days=settings.retention_days,
+        group_chat_id=settings.counsellor_chat_id,
+        counsellor_names=settings.counsellor_names(),
+    )
