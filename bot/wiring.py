@@ -17,6 +17,7 @@ from bot.app.memory import Memory
 from bot.app.person_handoff import PersonHandoff
 from bot.app.ports import Clock
 from bot.app.privacy import Privacy
+from bot.app.use_cases import build_use_cases
 from bot.config import Settings, ensure_pseudonym_key
 from bot.db.cases_repo import CaseRepository
 from bot.db.database import make_async_engine, make_sessionmaker, migrate, sqlite_folder
@@ -116,13 +117,14 @@ def assemble(
     """Build every use case once, on this storage and knowledge."""
     names = counsellor_names or {}
     live = Live(knowledge)
-    engine = live.dialogue
-    memory = Memory()
-    texts = CaseTexts(storage.cases, engine, clock, group_chat_id, names)
-    person = PersonHandoff(storage.cases, texts)
-    privacy = Privacy(storage.people, storage.cases, texts, memory, retention_days)
-    conversation = Conversation(
-        storage.people, engine, memory, person, privacy, handoff_enabled=group_chat_id is not None
+    built = build_use_cases(
+        storage.people,
+        storage.cases,
+        live.dialogue,
+        clock,
+        group_chat_id=group_chat_id,
+        counsellor_names=names,
+        retention_days=retention_days,
     )
     return Perevir(
         live=live,
@@ -132,12 +134,12 @@ def assemble(
         retention_days=retention_days,
         group_chat_id=group_chat_id,
         counsellor_names=names,
-        memory=memory,
-        texts=texts,
-        person=person,
-        desk=CounsellorDesk(storage.cases, texts),
-        privacy=privacy,
-        conversation=conversation,
+        memory=built.memory,
+        texts=built.texts,
+        person=built.person,
+        desk=built.desk,
+        privacy=built.privacy,
+        conversation=built.conversation,
         fetch_link=fetch_link,
     )
 

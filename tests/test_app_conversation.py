@@ -214,9 +214,19 @@ async def test_a_hand_off_step_with_storage_down_raises_nothing_and_opens_nothin
     app: App,
 ) -> None:
     app.cases.fail()
-    for data in ("menu:counsellor", "ho:yes", "end"):
-        await press(app, data)
+    for data in ("menu:counsellor", "ho:yes", "end", "hf:1:1"):
+        replies = await press(app, data)
+        # never silence: the person is told it failed, with the phone lines
+        assert replies == [app.engine.error("en", "errors.internal").text], data
     assert app.cases.cases == {} and app.cases.outbox == []
+
+
+async def test_end_before_agreeing_closes_the_request_and_shows_the_menu(app: App) -> None:
+    await press(app, "menu:counsellor")
+    [case] = app.cases.cases.values()
+    assert await press(app, "end") == [app.engine.menu("en").text]
+    assert app.cases.cases[case.id].status is Status.CLOSED
+    assert app.cases.outbox == []  # no card, and no "was it useful?"
 
 
 async def test_during_a_case_start_offers_the_end_button(app: App) -> None:

@@ -91,6 +91,9 @@ class Conversation:
                 )
                 if isinstance(event, ForgetMe):
                     follow_up.append(self.engine().note(lang, "handoff.forget_failed"))
+                elif isinstance(event, AskForHuman | ConsentGiven | EndHandoff | RateHelp):
+                    # never silence, least of all for someone asking for a human: the phones
+                    follow_up.append(self.engine().error(ui_language(lang), "errors.internal"))
         return follow_up
 
     def _remember(self, user_key: str, event: Event, lang: str | None) -> None:

@@ -169,6 +169,9 @@ class PersonHandoff:
         case = await self.cases.open_for_user(user_key)
         if case is None:
             return []
+        if case.status is Status.REQUESTED:  # asked, never agreed: nobody to end a talk with
+            await self.cases.move(case.id, Status.REQUESTED, Status.CLOSED)
+            return []
         then: list[Outgoing] = []
         if case.counsellor_id:
             then.append(

@@ -75,8 +75,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
 
-def migrate(url: str) -> None:
-    """Apply every Alembic migration up to the newest."""
+def migrate(url: str, revision: str = "head", *, down: bool = False) -> None:
+    """Apply the Alembic migrations up to `revision` (the newest by default), or back down to
+    it with `down`."""
     _ensure_sqlite_folder(url)
     engine = create_engine(sync_url(url), connect_args=_connect_args(url))
     if engine.dialect.name == "sqlite":
@@ -86,7 +87,10 @@ def migrate(url: str) -> None:
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            if down:
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
     finally:
         engine.dispose()
 

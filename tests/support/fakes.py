@@ -24,6 +24,7 @@ from bot.app.memory import Memory
 from bot.app.person_handoff import PersonHandoff
 from bot.app.ports import Cases, Clock, Engine, People, StorageFailure
 from bot.app.privacy import Privacy
+from bot.app.use_cases import build_use_cases
 from bot.config import PROJECT_ROOT
 from bot.content import load_content
 from bot.content.model import PLACEHOLDER
@@ -746,8 +747,8 @@ def build(
     retention_days: int = 30,
     now: dt.datetime = NOW,
 ) -> App:
-    """The real use cases over fresh fakes and the real engine, like `bot.wiring.assemble`
-    (the hand-off is on when a counsellors' group is given)."""
+    """The real use cases over fresh fakes and the real engine, wired by the same
+    `build_use_cases` as `bot.wiring.assemble` (the hand-off is on with a counsellors' group)."""
     clock = FakeClock(now)
     fake_people = FakePeople()
     fake_cases = FakeCases(clock)
@@ -756,23 +757,26 @@ def build(
     cases: Cases = fake_cases
     live: Engine = engine
     time: Clock = clock
-    memory = Memory(monotonic=clock.monotonic)
-    texts = CaseTexts(cases, live, time, group, names or {})
-    person = PersonHandoff(cases, texts)
-    privacy = Privacy(people, cases, texts, memory, retention_days)
-    conversation = Conversation(
-        people, live, memory, person, privacy, handoff_enabled=group is not None
+    built = build_use_cases(
+        people,
+        cases,
+        live,
+        time,
+        group_chat_id=group,
+        counsellor_names=names or {},
+        retention_days=retention_days,
+        monotonic=clock.monotonic,
     )
     return App(
         clock=clock,
         people=fake_people,
         cases=fake_cases,
-        memory=memory,
-        texts=texts,
-        person=person,
-        desk=CounsellorDesk(cases, texts),
-        privacy=privacy,
-        conversation=conversation,
+        memory=built.memory,
+        texts=built.texts,
+        person=built.person,
+        desk=built.desk,
+        privacy=built.privacy,
+        conversation=built.conversation,
         engine=live(),
         group=group,
     )
