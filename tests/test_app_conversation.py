@@ -137,7 +137,7 @@ async def test_the_whole_hand_off_through_the_engine(app: App) -> None:
 
 async def test_the_menus_counsellor_button_asks_for_consent_with_its_buttons(app: App) -> None:
     outcome = app.engine.action(OpenMenu(MenuItem.COUNSELLOR), "en", 30)
-    assert outcome.events == [AskForHuman(Reason.USER_ASKED)]
+    assert outcome.events == [SetState(None), AskForHuman(Reason.USER_ASKED)]
     [consent] = await app.conversation.record(PERSON, outcome, "en", CHAT)
     assert actions(consent.buttons) == [Consent(True), Consent(False)]
 

@@ -38,14 +38,14 @@ def test_every_command_answers_in_every_language(
 def test_every_button_answers_or_hands_over(knowledge: Knowledge, action: str, lang: str) -> None:
     outcome = knowledge.dialogue.action(action, lang, 30)
     if action.startswith(("handoff:", "menu:counsellor")):
-        assert [type(e).__name__ for e in outcome.events] == ["AskForHuman"]
+        assert [type(e).__name__ for e in outcome.events] == ["SetState", "AskForHuman"]
         return
     assert outcome.replies and all(r.text.strip() for r in outcome.replies)
 
 
 def test_choosing_a_language_saves_it_and_shows_privacy_then_menu(knowledge: Knowledge) -> None:
     outcome = knowledge.dialogue.action("lang:en", None, 30)
-    assert outcome.events == [SetLanguage("en")]
+    assert outcome.events == [SetState(None), SetLanguage("en")]  # a button leaves any mode
     assert "not end-to-end encrypted" in outcome.replies[1].text
     assert next(b.action for row in outcome.replies[2].buttons for b in row) == "menu:ask"
 
@@ -71,12 +71,13 @@ def test_check_a_job_offer_waits_for_the_advert_then_checks_it(knowledge: Knowle
     assert SetState(None) in result.events
 
 
-def test_a_short_text_when_an_advert_is_expected_asks_for_the_whole_advert(
+def test_a_short_text_when_an_advert_is_expected_says_so_and_leaves_the_mode(
     knowledge: Knowledge,
 ) -> None:
     result = knowledge.dialogue.message("job in Poland", "en", states.AWAITING_ADVERT)
-    assert "too short" in result.replies[0].text.lower()
-    assert SetState(states.AWAITING_ADVERT) in result.events
+    assert result.replies[0].text == knowledge.dialogue.text("en", "risk.too_short")
+    assert result.events == [SetState(None)]  # one use; its button starts the mode again
+    assert "menu:check" in [b.action for row in result.replies[0].buttons for b in row]
 
 
 def test_a_forwarded_message_is_checked_as_an_advert(knowledge: Knowledge) -> None:

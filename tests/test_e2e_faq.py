@@ -116,10 +116,15 @@ async def test_an_edited_message_and_a_huge_message_are_answered(
     async with running_bot(server, perevir):
         await choose_english(server, USER)
         sent = server.send_text(USER, "hello")
-        await server.wait_for_message(USER)
+        greeting, _menu = await server.wait_for_message(USER, count=2)
+        assert has_text(greeting["text"], "smalltalk.greeting")
         server.edit_text(USER, sent["message"]["message_id"], "hello again")
         await server.wait_for_message(USER, contains=text_of("errors.edited"))
-        server.send_text(USER, "passport " * 400)
+        story = "I came to Poland in spring to work on a farm. " * 60
+        server.send_text(USER, story + "Can my employer keep my passport?")  # 2,900 characters
+        [answered] = await server.wait_for_message(USER)
+        assert not has_text(answered["text"], "errors.too_long")
+        server.send_text(USER, "passport " * 500)  # longer than Telegram allows
         [too_long] = await server.wait_for_message(USER)
         assert has_text(too_long["text"], "errors.too_long")
 

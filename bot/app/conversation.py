@@ -82,6 +82,8 @@ class Conversation:
         follow_up: list[Reply] = []
         self.memory.expire()
         for event in outcome.events:
+            if isinstance(event, SetState) and self._unchanged(user_key, event.state):
+                continue  # leaving a mode one is not in writes nothing (and stores no one)
             self._remember(user_key, event, lang)
             try:
                 follow_up += await self._apply(event, user_key, lang, chat_id)
@@ -95,6 +97,10 @@ class Conversation:
                     # never silence, least of all for someone asking for a human: the phones
                     follow_up.append(self.engine().error(ui_language(lang), "errors.internal"))
         return follow_up
+
+    def _unchanged(self, user_key: str, state: str | None) -> bool:
+        """Whether the person's state, as last read, already is `state`."""
+        return user_key in self.memory.known and self.memory.known[user_key][1] == state
 
     def _remember(self, user_key: str, event: Event, lang: str | None) -> None:
         """Language and state go to memory first, whatever storage does."""

@@ -24,6 +24,7 @@ import yaml
 
 from bot.domain.cases import CaseOutcome, Reason
 from bot.domain.risk import RiskLevel
+from bot.domain.routing import Chat
 
 _NONE: frozenset[str] = frozenset()
 _TAG = frozenset({"tag"})
@@ -62,6 +63,14 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "errors.edited": _NONE,
     "errors.unknown_command": _NONE,
     "link.paste_instead": _NONE,
+    # bot/domain/dialogue.py: what routing.route sends each kind of message to
+    "faq.clarify": _NONE,
+    "hotlines.more": _NONE,
+    "situation.offer": _NONE,
+    "situation.suggest": _NONE,
+    "situation.miss": _NONE,
+    "smalltalk.unclear": _NONE,
+    "about.text": _NONE,
     # bot/tg/handlers.py: the reply when a handler fails, or takes too long
     "errors.internal": _HOTLINE,
     "errors.too_slow": _HOTLINE,
@@ -160,6 +169,7 @@ FAMILIES: dict[str, frozenset[str]] = {
     "flags.{flag}.advice": _NONE,
     "counsellor.reasons.{reason}": _NONE,
     "counsellor.outcome.{outcome}": _NONE,
+    "smalltalk.{chat}": _NONE,
     # dialogue.link_failed passes status= to every refusal (empty unless http_error)
     "link.refused.{refusal}": frozenset({"status"}),
 }
@@ -186,6 +196,7 @@ FAMILY_IDS: dict[str, frozenset[str] | None] = {
     "reason": frozenset(reason.value for reason in Reason),
     "outcome": frozenset(outcome.value for outcome in CaseOutcome),
     "refusal": LINK_REFUSALS,
+    "chat": frozenset(chat.value for chat in Chat),
     "flag": None,
 }
 """The ids of each family; None: the ids come from the risk taxonomy (see `flag_ids`)."""

@@ -7,6 +7,7 @@ Telegram HTML plus buttons) and events for the caller to store. States are in `s
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,14 +27,47 @@ from bot.domain.actions import (
     ShowAnswer,
     decode,
 )
-from bot.domain.advert import looks_like_advert, risk_card, too_short
-from bot.domain.cases import Reason, WorkingHours, is_emergency
+from bot.domain.advert import risk_card, too_short
+from bot.domain.cases import Reason, WorkingHours
 from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.faq import Band, FaqMatch, FaqSearch
 from bot.domain.language import UI_LANGUAGES, known_language, ui_language
 from bot.domain.risk import Assessment
+from bot.domain.routing import Chat, Route, route
 
-MAX_QUESTION_LENGTH = 1000
+MAX_QUESTION_LENGTH = 4096
+"""Telegram's longest message: anything it delivers is read (a story's question is at its end)."""
+FOCUS_CHARS = 600
+"""How much of the end of a long message the FAQ search reads."""
+SHORT_HOTLINES = 2
+"""A miss shows the first hotlines of content/hotlines.yaml (527, 1547); /hotlines has all."""
+_SENTENCE_END = re.compile(r"(?<=[.!?…\n])\s+")
+
+
+def _leaving_modes(outcome: Outcome) -> Outcome:
+    """The outcome, ending any pending mode unless it sets a state itself (first, so that
+    nothing is written after an erasure)."""
+    if not any(isinstance(e, SetState) for e in outcome.events):
+        outcome.events.insert(0, SetState(None))
+    return outcome
+
+
+def _one_word(text: str) -> bool:
+    """A message of one word (a country, an app): too little to answer with confidence."""
+    return len(re.findall(r"\w+", text)) == 1
+
+
+def focus(text: str) -> str:
+    """The part of a message the FAQ search reads: all of a short one, the last sentences of a
+    long story (where its question usually is)."""
+    if len(text) <= FOCUS_CHARS:
+        return text
+    kept: list[str] = []
+    for sentence in reversed(_SENTENCE_END.split(text)):
+        if kept and sum(len(k) for k in kept) + len(sentence) > FOCUS_CHARS:
+            break
+        kept.insert(0, sentence)
+    return " ".join(kept)[-FOCUS_CHARS * 2 :]
 
 
 @dataclass(frozen=True)
@@ -179,6 +213,11 @@ class Dialogue:
         )
         return Reply(text)
 
+    def short_hotlines(self, lang: str) -> str:
+        """The first hotlines and where the full list is."""
+        lines = self.content.hotline_lines(lang)[:SHORT_HOTLINES]
+        return "\n".join([*lines, self._t(lang, "hotlines.more")])
+
     def menu(self, lang: str) -> Reply:
         """The main menu."""
         return Reply(
@@ -220,14 +259,16 @@ class Dialogue:
 
     # ---- questions -------------------------------------------------------------------
     def understand(self, text: str, saved: str | None, force: str | None = None) -> Answer:
-        """Find the FAQ answer for a question, choosing the language to search and answer in."""
+        """Find the FAQ answer for a question: searched in the language it is written in (the
+        Ukrainian index for Russian too), answered in the person's chosen language."""
         detected, confidence = self.detect(text)
         if detected is not None and confidence >= 0.6:
             language: str | None = detected
         else:
             language = saved if saved in UI_LANGUAGES else detected
-        answer_language = force or ("en" if language == "en" else "uk")
-        match = self.faq.search(answer_language, text)
+        search_language = force or ("en" if language == "en" else "uk")
+        answer_language = force or known_language(saved) or search_language
+        match = self.faq.search(search_language, focus(text))
         answer = None
         if match.topic is not None:
             answer = self.content.answer(answer_language, match.topic)[1]
@@ -253,8 +294,9 @@ class Dialogue:
             ),
         )
 
-    def question(self, text: str, saved: str | None) -> Outcome:
-        """Answer a free-text question: answer, offer choices, or say so kindly."""
+    def question(self, text: str, saved: str | None, *, situation: bool = False) -> Outcome:
+        """Answer a free-text question: answer, offer choices, or say so kindly. A personal
+        situation gets the same answer and the offer of a counsellor."""
         ui = known_language(saved)
         stripped = text.strip()
         if not stripped:
@@ -273,49 +315,108 @@ class Dialogue:
         result = self.understand(stripped, saved)
         lang = result.answer_language
         outcome = Outcome()
-        prefix = (
-            self._t(lang, "language.russian_notice") + "\n\n" if result.language == "ru" else ""
-        )
         match = result.match
-        if match.band is Band.ANSWER and match.topic is not None:
+        # the note that the bot answers in Ukrainian goes with an answer, never with a miss
+        prefix = (
+            self._t(lang, "language.russian_notice") + "\n\n"
+            if result.language == "ru" and match.band is not Band.MISS
+            else ""
+        )
+        offer = self._offer(lang) if situation else ()
+        if _one_word(stripped) and match.band is not Band.MISS and match.ranked:
+            rows = self._topic_rows(lang, match.ranked)
+            outcome.replies.append(Reply(self._t(lang, "faq.clarify"), rows))
+        elif match.band is Band.ANSWER and match.topic is not None:
             reply = self._answer_reply(lang, match.topic)
-            outcome.replies.append(Reply(prefix + reply.text, reply.buttons))
+            if situation:
+                reply = Reply(reply.text + "\n\n" + self._t(lang, "situation.offer"), reply.buttons)
+            outcome.replies.append(Reply(prefix + reply.text, reply.buttons + offer))
         elif match.band is Band.SUGGEST:
-            rows = tuple(
-                (Button.of(self.content.answer(lang, topic)[0], ShowAnswer(topic)),)
-                for topic in match.suggestions
-            )
-            outcome.replies.append(Reply(prefix + self._t(lang, "faq.suggest"), rows))
+            rows = self._topic_rows(lang, match.suggestions)
+            key = "situation.suggest" if situation else "faq.suggest"
+            outcome.replies.append(Reply(prefix + self._t(lang, key), rows + offer))
         else:
             outcome.events.append(FaqMiss(lang, match.nearest, stripped))
-            miss = self.hotlines(lang)
+            key = "situation.miss" if situation else "faq.miss"
+            ask = (Button.of(self._t(lang, "menu.counsellor"), AskCounsellor(Reason.FAQ_MISS)),)
             outcome.replies.append(
                 Reply(
-                    prefix + self._t(lang, "faq.miss") + "\n\n" + miss.text,
-                    (
-                        (
-                            Button.of(
-                                self._t(lang, "menu.counsellor"), AskCounsellor(Reason.FAQ_MISS)
-                            ),
-                        ),
-                        (Button.of(self._t(lang, "faq.share_button"), ShareQuestion()),),
-                    ),
+                    self._t(lang, key) + "\n\n" + self.short_hotlines(lang),
+                    (ask, (Button.of(self._t(lang, "faq.share_button"), ShareQuestion()),)),
                 )
             )
         return outcome
+
+    def _topic_rows(self, lang: str, topics: tuple[str, ...]) -> tuple[tuple[Button, ...], ...]:
+        return tuple(
+            (Button.of(self.content.answer(lang, topic)[0], ShowAnswer(topic)),) for topic in topics
+        )
+
+    def _offer(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        """The offer of a counsellor, as a row of one button."""
+        return ((Button.of(self._t(lang, "menu.counsellor"), AskCounsellor(Reason.USER_ASKED)),),)
+
+    def small_talk(self, chat: Chat | None, saved: str | None) -> Outcome:
+        """A greeting, thanks, goodbye or "ok": a short, warm reply and the menu."""
+        lang = ui_language(saved)
+        if chat is None:
+            return Outcome([Reply(self._t(lang, "smalltalk.unclear")), self.menu(lang)])
+        return Outcome([Reply(self._t(lang, f"smalltalk.{chat.value}")), self.menu(lang)])
+
+    def about_bot(self, saved: str | None) -> Outcome:
+        """Who the bot is and what it can do, from content, and the menu."""
+        lang = ui_language(saved)
+        return Outcome([Reply(self._t(lang, "about.text")), self.menu(lang)])
 
     # ---- adverts ----------------------------------------------------------------------
     def message(
         self, text: str, saved: str | None, state: str | None, forwarded: bool = False
     ) -> Outcome:
-        """Free text: an advert to check (asked for, forwarded, or pasted) or a question."""
-        if is_emergency(text):
-            return self.emergency(saved)
-        if text.strip() and (
-            forwarded or state == states.AWAITING_ADVERT or looks_like_advert(text)
-        ):
-            return self.advert(text, saved, "forward" if forwarded else "text")
+        """Free text, routed by `routing.route` to the reply its kind needs; a pending mode
+        (waiting for an advert) ends with this message whatever it is."""
+        routed = route(text, forwarded=forwarded, awaiting_advert=state == states.AWAITING_ADVERT)
+        outcome = self._routed(routed.route, routed.chat, text, saved, forwarded)
+        if state is not None and not any(isinstance(e, SetState) for e in outcome.events):
+            outcome.events.append(SetState(None))
+        return outcome
+
+    def _routed(
+        self, kind: Route, chat: Chat | None, text: str, saved: str | None, forwarded: bool
+    ) -> Outcome:
+        match kind:
+            case Route.DANGER:
+                return self.danger(text, saved)
+            case Route.HUMAN:
+                return Outcome([], [AskForHuman(Reason.USER_ASKED)])
+            case Route.SMALL_TALK:
+                return self.small_talk(chat, saved)
+            case Route.ABOUT_BOT:
+                return self.about_bot(saved)
+            case Route.NONSENSE:
+                return self.small_talk(None, saved)
+            case Route.ADVERT:
+                return self.advert(text, saved, "forward" if forwarded else "text")
+            case Route.SITUATION:
+                return self.question(text, saved, situation=True)
+            case Route.LINK:  # a link the caller could not open for us: ask for the text
+                lang = ui_language(saved)
+                return Outcome(
+                    [Reply(self._t(lang, "link.paste_instead"))], [SetState(states.AWAITING_ADVERT)]
+                )
         return self.question(text, saved)
+
+    def danger(self, text: str, saved: str | None) -> Outcome:
+        """Danger now: the emergency numbers first, then the answer to what was asked (signs of
+        trafficking, helping someone else, being trapped) when the FAQ has one."""
+        outcome = self.emergency(saved)
+        result = self.understand(text, saved)
+        lang, match = result.answer_language, result.match
+        if match.band is Band.ANSWER and match.topic is not None:
+            outcome.replies.append(self._answer_reply(lang, match.topic))
+        elif match.band is Band.SUGGEST:
+            rows = self._topic_rows(lang, match.suggestions)
+            outcome.replies.append(Reply(self._t(lang, "faq.suggest"), rows))
+        return outcome
 
     def emergency(self, saved: str | None) -> Outcome:
         """Words of immediate danger: the emergency numbers at once, whatever the hours."""
@@ -338,10 +439,13 @@ class Dialogue:
                 [
                     Reply(
                         self._t(lang, "risk.too_short"),
-                        ((Button.of(self._t(lang, "menu.ask"), OpenMenu(MenuItem.ASK)),),),
+                        (
+                            (Button.of(self._t(lang, "menu.check"), OpenMenu(MenuItem.CHECK)),),
+                            (Button.of(self._t(lang, "menu.ask"), OpenMenu(MenuItem.ASK)),),
+                        ),
                     )
                 ],
-                [SetState(states.AWAITING_ADVERT)],
+                [SetState(None)],  # one use: the mode ends, the button starts it again
             )
         if self.check_advert is None:
             return Outcome(
@@ -377,7 +481,13 @@ class Dialogue:
         self, action: Action | str | None, saved: str | None, retention_days: int
     ) -> Outcome:
         """Handle a button press (its action, or its callback data); unknown or stale actions,
-        and counsellors' actions, get the menu again."""
+        and counsellors' actions, get the menu again. Every button leaves a pending mode
+        (only "Check a job offer" starts one)."""
+        return _leaving_modes(self._action(action, saved, retention_days))
+
+    def _action(
+        self, action: Action | str | None, saved: str | None, retention_days: int
+    ) -> Outcome:
         lang = ui_language(saved)
         pressed = decode(action) if action is None or isinstance(action, str) else action
         match pressed:
@@ -456,7 +566,11 @@ class Dialogue:
 
     # ---- commands --------------------------------------------------------------------
     def command(self, name: str, saved: str | None, retention_days: int) -> Outcome:
-        """Handle /start, /language, /help, /privacy, /hotlines and unknown commands."""
+        """Handle /start, /language, /help, /privacy, /hotlines and unknown commands; every
+        command leaves a pending mode."""
+        return _leaving_modes(self._command(name, saved, retention_days))
+
+    def _command(self, name: str, saved: str | None, retention_days: int) -> Outcome:
         lang = ui_language(saved)
         if name == "start":
             if saved not in UI_LANGUAGES:

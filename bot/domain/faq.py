@@ -42,6 +42,8 @@ class FaqMatch:
     band: Band
     suggestions: tuple[str, ...]
     nearest: str | None
+    ranked: tuple[str, ...] = ()
+    """The likeliest entries, best first (up to SUGGESTIONS), whatever the band."""
 
 
 class FaqSearch(Protocol):

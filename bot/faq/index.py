@@ -222,12 +222,12 @@ class FaqIndex:
         entries = probs[: index.oos]
         order = np.argsort(-entries, kind="stable")
         best = index.entry_ids[int(order[0])]
+        ranked = tuple(index.entry_ids[int(i)] for i in order[:SUGGESTIONS])
         if confidence >= ANSWER_THRESHOLD:
-            return FaqMatch(best, confidence, Band.ANSWER, (), best)
+            return FaqMatch(best, confidence, Band.ANSWER, (), best, ranked)
         if confidence >= SUGGEST_THRESHOLD and probs[index.oos] < entries.max():
-            top = tuple(index.entry_ids[int(i)] for i in order[:SUGGESTIONS])
-            return FaqMatch(None, confidence, Band.SUGGEST, top, best)
-        return FaqMatch(None, confidence, Band.MISS, (), best)
+            return FaqMatch(None, confidence, Band.SUGGEST, ranked, best, ranked)
+        return FaqMatch(None, confidence, Band.MISS, (), best, ranked)
 
     def self_retrieval(self, lang: str) -> list[tuple[str, str, str]]:
         """For each phrasing: (its entry, the phrasing, the entry a model without it picks)."""
