@@ -11,6 +11,7 @@ from bot.domain import states
 from bot.domain.actions import Consent, EndCase, MenuItem, OpenMenu, RateAnswer, RateCase
 from bot.domain.cases import Reason, SharedAdvert, SharedFlag, Status
 from bot.domain.dialogue import AdvertChecked, AskForHuman, Outcome, SetLanguage, SetState
+from bot.domain.dialogue_types import Reply
 from bot.domain.notices import Relay, Say
 from tests.support.fakes import App, actions, build, has_text, said
 
@@ -234,3 +235,19 @@ async def test_during_a_case_start_offers_the_end_button(app: App) -> None:
     await press(app, "ho:yes")
     [reply] = await app.person.during_case(PERSON, "en") or []
     assert actions(reply.buttons) == [EndCase()]
+
+
+async def test_all_the_warning_signs_come_from_the_advert_just_checked(app: App) -> None:
+    await app.conversation.record(PERSON, checked(("fees_debt", "document_retention")), "en", CHAT)
+    [details] = await press_replies(app, "risk:details")
+    assert details.text.count("\n  <i>") == 2  # each sign with its advice
+    assert app.engine.text("en", "flags.fees_debt.name") in details.text
+    app.clock.advance(seconds=SHARE_WINDOW_SECONDS + 1)
+    [gone] = await press_replies(app, "risk:details")
+    assert said(gone.text, "risk.details_expired", "en")
+
+
+async def press_replies(app: App, data: str) -> list[Reply]:
+    """The replies to a button press (the engine's and the conversation's)."""
+    outcome = app.engine.action(data, "en", 30)
+    return outcome.replies + await app.conversation.record(PERSON, outcome, "en", CHAT)

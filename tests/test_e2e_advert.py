@@ -42,7 +42,7 @@ async def test_check_a_job_offer_from_the_menu(server: BotApiServer, perevir: Pe
     lure = filled(text, "risk.flag_line", name=text_of("flags.sexual_lure.name"))
     assert lure is not None and "hostess" in lure["evidence"].lower()
     buttons = [b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["handoff:advert"]
+    assert buttons == ["risk:details", "handoff:advert"]  # every sign, and a counsellor
     async with perevir.people.sessions() as session:
         checks = (await session.execute(select(AdvertCheck))).scalars().all()
     assert [(c.level, c.source) for c in checks] == [("high", "text")]

@@ -28,6 +28,7 @@ from bot.domain.dialogue import (
     SetLanguage,
     SetState,
     ShareMiss,
+    ShowRiskDetails,
 )
 from bot.domain.dialogue_types import Reply
 from bot.domain.language import ui_language
@@ -138,6 +139,8 @@ class Conversation:
                 await self.people.add_advert_check(
                     event.lang, event.level, list(event.flags), event.source
                 )
+            case ShowRiskDetails():
+                return [engine.risk_details(lang, self.memory.advert(user_key))]
             case ForgetMe():
                 deleted = await self.privacy.forget(user_key, chat_id)
                 return [engine.note(ui, "handoff.forget_done", deleted=deleted)]

@@ -19,7 +19,47 @@ FAQ_SET = EVALUATION_DIR / "faq"
 LANGID_SET = EVALUATION_DIR / "langid.yaml"
 """Short messages labelled with the language a reader would answer in."""
 
+ROUTING_SET = EVALUATION_DIR / "routing"
+"""Messages labelled with the kind of reply they need (dev.yaml to choose rules, test.yaml to
+report)."""
+
 app = typer.Typer(help="Measure the bot on held-out data.", no_args_is_help=True)
+
+
+@app.command("routing")
+def evaluate_routing_command(
+    split: Annotated[str, typer.Option(help="dev (for choosing rules) or test (to report).")] = (
+        "test"
+    ),
+    data: Annotated[Path, typer.Option(help="Folder of labelled messages.")] = ROUTING_SET,
+    show_failures: Annotated[bool, typer.Option("--failures")] = False,
+) -> None:
+    """Confusion matrix, precision and recall per kind, and the two guarded error rates."""
+    from bot.quality.routing_eval import (
+        ADVERT_AS_QUESTION_LIMIT,
+        STORY_AS_ADVERT_LIMIT,
+        confusion_table,
+        evaluate_routing,
+        load_items,
+    )
+
+    scores = evaluate_routing(load_items(data / f"{split}.yaml"))
+    typer.echo(f"{split}: {scores.total} messages, {scores.accuracy:.1%} routed to their label\n")
+    typer.echo(confusion_table(scores))
+    typer.echo(
+        f"\nstories shown a risk card: {scores.story_as_advert:.1%} "
+        f"(limit {STORY_AS_ADVERT_LIMIT:.0%})"
+        f"\nadverts answered as a question: {scores.advert_as_question:.1%} "
+        f"(limit {ADVERT_AS_QUESTION_LIMIT:.0%})"
+    )
+    if scores.translit_total:
+        typer.echo(
+            f"Ukrainian in Latin letters routed right: {scores.translit_right} of "
+            f"{scores.translit_total}"
+        )
+    if show_failures:
+        for item, got in scores.wrong:
+            typer.echo(f"  {item.id}: {item.label.value} -> {got.value}: {item.text[:90]!r}")
 
 
 @app.command("faq")

@@ -90,6 +90,9 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "risk.flag_line": frozenset({"name", "evidence"}),
     "risk.flag_line_no_evidence": frozenset({"name"}),
     "risk.evidence_separator": _NONE,
+    "risk.more_flags": frozenset({"count"}),
+    "risk.details_button": _NONE,
+    "risk.details_expired": _NONE,
     "risk.disclaimer": _NONE,
     "risk.talk_button": _NONE,
     # bot/app/person_handoff.py and case_texts.py: the person's side of a hand-off

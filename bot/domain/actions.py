@@ -114,6 +114,11 @@ class RateAnswer:
     helpful: bool
 
 
+@dataclass(frozen=True)
+class RiskDetails:
+    """`risk:details`: every warning sign of the advert just checked (held a few minutes)."""
+
+
 # ---- the actions (a counsellor's) -----------------------------------------------------------
 @dataclass(frozen=True)
 class TakeCase:
@@ -149,6 +154,7 @@ PersonAction = (
     | ConfirmForget
     | ShowAnswer
     | RateAnswer
+    | RiskDetails
 )
 StaffAction = TakeCase | CloseCase | SendTo
 Action = PersonAction | StaffAction
@@ -218,6 +224,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("forget", ConfirmForget, (YES_NO,)),
     Kind("faq", ShowAnswer, (ENTRY,)),
     Kind("fb", RateAnswer, (ENTRY, VOTE)),
+    Kind("risk:details", RiskDetails),
     Kind("take", TakeCase, (CASE_ID,)),
     Kind("close", CloseCase, (CASE_ID, _choice({o.value: o for o in CaseOutcome}))),
     Kind("to", SendTo, (CASE_ID, MESSAGE_ID)),
@@ -292,6 +299,7 @@ __all__ = [
     "PersonAction",
     "RateAnswer",
     "RateCase",
+    "RiskDetails",
     "SendTo",
     "ShareQuestion",
     "ShowAnswer",

@@ -5,12 +5,16 @@ from __future__ import annotations
 import html
 import re
 
-from bot.domain.actions import AskCounsellor
-from bot.domain.cases import Reason
+from bot.domain.actions import AskCounsellor, RiskDetails
+from bot.domain.cases import Reason, SharedAdvert
 from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.risk import Assessment
 
 MIN_ADVERT_WORDS = 12
+CARD_FLAGS = 3
+"""A card names at most this many warning signs (the strongest first), so it fits a phone."""
+CARD_HOTLINES = 2
+"""and the first hotlines of content (527, 1547); /hotlines has them all."""
 LIKELY_ADVERT_WORDS = 25
 _MARKERS = re.compile(
     r"(€|\$|£|zł|зл|грн|eur|usd|pln|czk|/год|/h\b|/hour|/міс|/мес|per hour|per month|"
@@ -43,7 +47,7 @@ def too_short(text: str) -> bool:
 
 def _flag_lines(content: ContentView, lang: str, assessment: Assessment) -> list[str]:
     lines = []
-    for flag in assessment.flags:
+    for flag in assessment.flags[:CARD_FLAGS]:
         name = content.text(lang, f"flags.{flag.id}.name")
         if flag.evidence:
             joiner = content.text(lang, "risk.evidence_separator")
@@ -66,15 +70,36 @@ def risk_card(content: ContentView, lang: str, assessment: Assessment) -> Reply:
     ]
     flags = _flag_lines(content, lang, assessment)
     if flags:
+        more = len(assessment.flags) - CARD_FLAGS
+        if more > 0:
+            flags.append(content.text(lang, "risk.more_flags", count=more))
         parts.append(content.text(lang, "risk.flags_heading") + "\n" + "\n".join(flags))
     parts.append(content.text(lang, f"risk.next_steps.{level}"))
-    parts.append("\n".join(content.hotline_lines(lang)))
+    hotlines = content.hotline_lines(lang)[:CARD_HOTLINES]
+    parts.append("\n".join([*hotlines, content.text(lang, "hotlines.more")]))
     parts.append(f"<i>{content.text(lang, 'risk.disclaimer')}</i>")
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    if assessment.flags:
-        talk = Button.of(content.text(lang, "risk.talk_button"), AskCounsellor(Reason.RISKY_ADVERT))
-        buttons = ((talk,),)
-    return Reply("\n\n".join(parts), buttons)
+    reason = Reason.RISKY_ADVERT if assessment.flags else Reason.USER_ASKED
+    talk = Button.of(content.text(lang, "risk.talk_button"), AskCounsellor(reason))
+    if not assessment.flags:
+        return Reply("\n\n".join(parts), ((talk,),))
+    details = Button.of(content.text(lang, "risk.details_button"), RiskDetails())
+    return Reply("\n\n".join(parts), ((details,), (talk,)))
+
+
+def risk_details(content: ContentView, lang: str, advert: SharedAdvert) -> Reply:
+    """Every warning sign of a checked advert, with the words that carry it and its advice."""
+    lines = [content.text(lang, "risk.flags_heading")]
+    joiner = content.text(lang, "risk.evidence_separator")
+    for flag in advert.flags:
+        name = content.text(lang, f"flags.{flag.id}.name")
+        if flag.evidence:
+            evidence = joiner.join(html.escape(e) for e in flag.evidence)
+            line = content.text(lang, "risk.flag_line", name=name, evidence=evidence)
+        else:
+            line = content.text(lang, "risk.flag_line_no_evidence", name=name)
+        lines.append(f"{line}\n  <i>{content.text(lang, f'flags.{flag.id}.advice')}</i>")
+    talk = Button.of(content.text(lang, "risk.talk_button"), AskCounsellor(Reason.RISKY_ADVERT))
+    return Reply("\n".join(lines), ((talk,),))
 
 
 def advice_text(content: ContentView, lang: str, assessment: Assessment) -> str:

@@ -23,17 +23,19 @@ from bot.domain.actions import (
     OpenMenu,
     RateAnswer,
     RateCase,
+    RiskDetails,
     ShareQuestion,
     ShowAnswer,
     decode,
 )
-from bot.domain.advert import risk_card, too_short
-from bot.domain.cases import Reason, WorkingHours
+from bot.domain.advert import risk_card, risk_details, too_short
+from bot.domain.cases import Reason, SharedAdvert, WorkingHours
 from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.faq import Band, FaqMatch, FaqSearch
 from bot.domain.language import UI_LANGUAGES, known_language, ui_language
 from bot.domain.risk import Assessment
 from bot.domain.routing import Chat, Route, route
+from bot.domain.translit import looks_transliterated, to_cyrillic
 
 MAX_QUESTION_LENGTH = 4096
 """Telegram's longest message: anything it delivers is read (a story's question is at its end)."""
@@ -148,6 +150,11 @@ class RateHelp:
 
 
 @dataclass(frozen=True)
+class ShowRiskDetails:
+    """Event: the person asks for every warning sign of the advert they just checked."""
+
+
+@dataclass(frozen=True)
 class ForgetMe:
     """Event: the person confirmed /forget: erase them everywhere."""
 
@@ -156,7 +163,16 @@ HandoffEvent = AskForHuman | ConsentGiven | EndHandoff | RateHelp | ForgetMe
 """The steps of the hand-off the conversation can ask for."""
 
 
-Event = SetLanguage | Feedback | FaqMiss | ShareMiss | SetState | AdvertChecked | HandoffEvent
+Event = (
+    SetLanguage
+    | Feedback
+    | FaqMiss
+    | ShareMiss
+    | SetState
+    | AdvertChecked
+    | ShowRiskDetails
+    | HandoffEvent
+)
 
 
 @dataclass
@@ -261,7 +277,11 @@ class Dialogue:
     def understand(self, text: str, saved: str | None, force: str | None = None) -> Answer:
         """Find the FAQ answer for a question: searched in the language it is written in (the
         Ukrainian index for Russian too), answered in the person's chosen language."""
-        detected, confidence = self.detect(text)
+        detected: str | None
+        if looks_transliterated(text):  # Ukrainian in Latin letters: match it as Ukrainian
+            text, detected, confidence = to_cyrillic(text), "uk", 1.0
+        else:
+            detected, confidence = self.detect(text)
         if detected is not None and confidence >= 0.6:
             language: str | None = detected
         else:
@@ -467,6 +487,13 @@ class Dialogue:
             ],
         )
 
+    def risk_details(self, saved: str | None, advert: SharedAdvert | None) -> Reply:
+        """Every sign of the advert just checked; said kindly when it is no longer held."""
+        lang = ui_language(saved)
+        if advert is None:
+            return Reply(self._t(lang, "risk.details_expired"))
+        return risk_details(self.content, lang, advert)
+
     def link_failed(self, reason: str, status: int | None, saved: str | None) -> Outcome:
         """A link could not be opened: say why and ask for the text instead."""
         lang = ui_language(saved)
@@ -512,6 +539,8 @@ class Dialogue:
                 return Outcome([], [AskForHuman(Reason.USER_ASKED)])
             case ShareQuestion():
                 return Outcome([], [ShareMiss()])
+            case RiskDetails():
+                return Outcome([], [ShowRiskDetails()])
             case AskCounsellor(reason):
                 return Outcome([], [AskForHuman(reason)])
             case Consent(agree):

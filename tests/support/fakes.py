@@ -73,6 +73,15 @@ def engine() -> Dialogue:
     return Dialogue(RenderedContent(content), NoFaq(), _no_language)
 
 
+_stub_engine = engine
+"""The engine `build` wires by default (its parameter `engine` shadows the function)."""
+
+
+def _fixed(dialogue: Dialogue) -> Engine:
+    """An engine port that always gives this engine."""
+    return lambda: dialogue
+
+
 # ---- asserting on texts by key ---------------------------------------------------------------
 def said(text: str, key: str, lang: str, **params: object) -> bool:
     """Whether `text` is exactly the content string `key` in `lang` with these values."""
@@ -746,16 +755,18 @@ def build(
     names: dict[int, str] | None = None,
     retention_days: int = 30,
     now: dt.datetime = NOW,
+    engine: Dialogue | None = None,
 ) -> App:
     """The real use cases over fresh fakes and the real engine, wired by the same
-    `build_use_cases` as `bot.wiring.assemble` (the hand-off is on with a counsellors' group)."""
+    `build_use_cases` as `bot.wiring.assemble` (the hand-off is on with a counsellors' group);
+    `engine` replaces the engine without an FAQ search (e.g. the real knowledge's)."""
     clock = FakeClock(now)
     fake_people = FakePeople()
     fake_cases = FakeCases(clock)
     # annotated with the ports, so that mypy checks the fakes conform to them
     people: People = fake_people
     cases: Cases = fake_cases
-    live: Engine = engine
+    live: Engine = _stub_engine if engine is None else _fixed(engine)
     time: Clock = clock
     built = build_use_cases(
         people,
