@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -10,6 +11,12 @@ from typer.testing import CliRunner
 from bot.cli import app
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command test has its own data folder (`perevir chat` stores the person there)."""
+    monkeypatch.setenv("PEREVIR_DATA_DIR", str(tmp_path / "data"))
 
 
 def _one_json_object(output: str) -> dict:
@@ -108,6 +115,29 @@ def test_the_terminal_chat_walks_through_language_and_a_question() -> None:
     assert "[1] Українська" in result.output
     assert "we'll talk in English" in result.output
     assert "agenc" in result.output.lower()
+
+
+def test_the_terminal_chat_runs_the_same_use_cases_as_telegram() -> None:
+    from bot.content import load_content
+    from bot.content.view import RenderedContent
+    from tests.conftest import CONTENT_DIR
+
+    view = RenderedContent(load_content(CONTENT_DIR))
+    lines = "2\n/forget\n2\ntalk to a human please\n/quit\n"
+    result = runner.invoke(app, ["chat"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert _plain(view.text("en", "handoff.forget_confirm")) in result.output
+    assert _plain(view.text("en", "handoff.forget_cancelled")) in result.output
+    # no counsellors' group is configured here: said honestly, with the phone lines
+    assert _plain(view.text("en", "not_built.counsellor")) in result.output
+    again = runner.invoke(app, ["chat"], input="/quit\n")  # the same person, remembered
+    assert "[1] Українська" not in again.output
+
+
+def _plain(text: str) -> str:
+    from bot.terminal import plain
+
+    return plain(text)
 
 
 def test_check_ad_refuses_empty_input_and_reads_broken_encodings() -> None:

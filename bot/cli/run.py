@@ -28,8 +28,11 @@ Meanwhile you can try the bot right here in the terminal: `perevir chat`."""
 
 def _chat(config: Settings) -> None:
     from bot.terminal import TerminalChat
+    from bot.wiring import open_bot, open_storage
 
-    chat = TerminalChat(knowledge(config).dialogue, config.retention_days)
+    with startup_faults():
+        assembled = open_bot(config, knowledge(config), open_storage(config))
+    chat = TerminalChat(assembled)
     typer.echo("Perevir in your terminal. Type a question, a number to choose, /quit to leave.\n")
     chat.loop(input, typer.echo)
 
