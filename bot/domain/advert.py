@@ -22,7 +22,11 @@ _MARKERS = re.compile(
     r"job in|work in|\+\d{2}|@\w|viber|вайбер|telegram|whatsapp)",
     re.IGNORECASE,
 )
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_URL = re.compile(
+    r"https?://\S+|\bwww\.\S+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|biz|"
+    r"ua|pl|de|eu|cz|sk|lt|lv|ee|uk|nl|it|es|pt|fr|il|tr|ae|io|co|jobs)/\S*",
+    re.IGNORECASE,
+)
 
 
 def looks_like_advert(text: str) -> bool:
@@ -37,7 +41,10 @@ def find_link(text: str) -> str | None:
     if match is None:
         return None
     rest = (text[: match.start()] + text[match.end() :]).split()
-    return match.group(0).rstrip(".,);]>»\"'") if len(rest) <= 8 else None
+    if len(rest) > 8:
+        return None
+    link = match.group(0).rstrip(".,);]>»\"'")
+    return link if link.lower().startswith(("http://", "https://")) else f"https://{link}"
 
 
 def too_short(text: str) -> bool:

@@ -348,13 +348,16 @@ class Dialogue:
             outcome.replies.append(Reply(self._t(lang, "faq.clarify"), rows))
         elif match.band is Band.ANSWER and match.topic is not None:
             reply = self._answer_reply(lang, match.topic)
-            if situation:
-                reply = Reply(reply.text + "\n\n" + self._t(lang, "situation.offer"), reply.buttons)
+            if situation:  # someone telling what happened to them also gets the phones
+                offer_text = self._t(lang, "situation.offer") + "\n" + self.short_hotlines(lang)
+                reply = Reply(reply.text + "\n\n" + offer_text, reply.buttons)
             outcome.replies.append(Reply(prefix + reply.text, reply.buttons + offer))
         elif match.band is Band.SUGGEST:
             rows = self._topic_rows(lang, match.suggestions)
-            key = "situation.suggest" if situation else "faq.suggest"
-            outcome.replies.append(Reply(prefix + self._t(lang, key), rows + offer))
+            text = self._t(lang, "faq.suggest")
+            if situation:
+                text = self._t(lang, "situation.suggest") + "\n" + self.short_hotlines(lang)
+            outcome.replies.append(Reply(prefix + text, rows + offer))
         else:
             outcome.events.append(FaqMiss(lang, match.nearest, stripped))
             key = "situation.miss" if situation else "faq.miss"

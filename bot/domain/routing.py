@@ -71,7 +71,12 @@ _HUMAN = _any(
     r"\b(talk|speak|chat|connect|get in touch)\b.{0,30}\b(human|person|someone|somebody|"
     r"counsel+or|operator|agent|advisor|adviser|real people|a real)",
     r"\b(human|real person|live agent|operator|counsel+or)\b.{0,12}\b(please|pls|plz)\b",
-    r"^\s*(a )?(human|operator|counsel+or|real person)\s*[?!.]*\s*$",
+    r"^\s*(a )?(human|operator|counsel+or|consultant|real person|оператор\w*|консультант\w*|"
+    r"людин\w*|человек\w*)\s*[?!.]*\s*$",
+    r"\b(відповіла|відповів|ответил\w*) (людина|человек|жива)",
+    r"\b(counsel+or|consultant)\b.{0,20}\b(talk|speak|chat|call)",
+    r"\b(talk|speak)\b.{0,30}\bconsultant",
+    r"\bсвяж\w*.{0,30}\b(консультант\w*|оператор\w*|человек\w*)",
     r"\b(is there|can i get|i want|i need|i'd like)\b.{0,20}\b(human|real person|"
     r"counsel+or|operator)",
     r"\b(pohovoryty|pogovoryty|pogovorit)\b.{0,30}\b(ludyn\w*|lyudyn\w*|konsultant\w*|"
@@ -92,6 +97,12 @@ _ABOUT_BOT = _any(
     r"\b(це|это) (анонімно|анонимно|безпечно|безопасно)\b",
     r"\bwhat is this bot\b|\bщо це за бот\b|\bчто это за бот\b",
     r"\b(khto ty|shcho ty vmiyesh|shcho ty vmiesh)\b",
+    r"\b(бот\w*|bot|chatgpt|gpt)\b",
+    r"\b(тобі|тебе|тебя|вам|you) (можна )?(довіряти|доверять|trust)",
+    r"\b(якими мовами|на каких языках|what languages|which languages)\b",
+    r"\b(звідки|откуда) (ти|ты|ви|вы) (знаєш|знаешь|берете|береш)",
+    r"\bwhere do (you|u) get\b",
+    r"\b(видалити|удалить|delete|erase) (все|всё|усе|my|everything|мої|мои)",
 )
 _CHAT: dict[Chat, re.Pattern[str]] = {
     Chat.GREETING: _any(
@@ -149,6 +160,8 @@ _PLEA = _any(
     r"what (should|can|do) (i|we) do|what now|can i get my|how (do|can) i get (my|it|them)|"
     r"is it legal (that|for)|help me",
     r"допоможіть|помогите|підкажіть|подскажите|порадьте|посоветуйте",
+    r"по такому (оголошенню|объявлению)|за (цим|таким) оголошенням|по объявлению|"
+    r"saw an? (ad|advert)|answered an? (ad|advert)",
 )
 _HARM = _any(
     r"\b(забрал\w*|відібрал\w*|отобрал\w*|не заплат\w*|не платять|не платят|не виплат\w*|"
@@ -175,15 +188,23 @@ def _is_nonsense(text: str, words: list[str]) -> bool:
     stripped = text.strip()
     if not words:
         return not _only_emoji(stripped)
+    if len(words) <= 4 and all(_vowelless(w) for w in words):
+        return True
     if len(words) > 2:
         return False
     joined = "".join(words)
+    if len(joined) >= 3 and len(set(joined)) <= 2:  # "ііііі", "ыыыы", "ґґґ"
+        return True
     if joined in _TEST_WORDS:
         return True
     if len(joined) >= 4 and any(joined in row or joined in row[::-1] for row in _KEYBOARD_ROWS):
         return True
     vowels = sum(ch in "аеєиіїоуюяыэёaeiouy" for ch in joined)
     return len(joined) >= 5 and vowels == 0
+
+
+def _vowelless(word: str) -> bool:
+    return len(word) >= 4 and not any(ch in "аеєиіїоуюяыэёaeiouy" for ch in word)
 
 
 def _only_emoji(text: str) -> bool:
@@ -204,6 +225,42 @@ def _small_talk(text: str, words: list[str]) -> Chat | None:
             if len(rest) <= 3:
                 return chat
     return None
+
+
+_OFFER_PARTS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # pay
+        r"(\d[\d\s.,]*\s*(€|\$|£|zł|зл|грн|eur|euro|євро|евро|usd|pln|czk|руб|доллар\w*|"
+        r"долар\w*|dollars?)|(€|\$|£)\s*\d)",
+        r"(/год|/час|/h\b|/hour|/міс|/мес|/month|per hour|per month|в день|на день|a day|"
+        r"per day|per trip|за годину|за час|brutto|netto|брутто|нетто)",
+        # a vacancy
+        r"\b(вакансі\w*|ваканси\w*|vacanc\w*|hiring|wanted|needed|требуют\w*|требуется|"
+        r"потрібн\w*|шукаємо|ищем|запрошуємо|приглашаем|набираємо|набираем|"
+        r"looking for (workers|girls|people|staff|drivers)|є робота|есть работа|є варіант|"
+        r"есть вариант|got something|маю для тебе|have a job|робота онлайн|работа на дому)",
+        # conditions
+        r"\b(житло|жильё|жилье|проживання|проживание|housing|accommodation|"
+        r"без досвіду|без опыта|no experience|без знання мови|без знания языка|no papers)",
+        # a contact
+        r"(пиши\w*|пишіть|напиши\w*|text me|message me|dm me|write to|whatsapp|viber|"
+        r"вайбер|telegram|телеграм|@\w{3,}|\+\d{2,})",
+        # an employer's terms
+        r"\b(контракт\w*|договір|договор\w*|umowa|contract|оформлення|оформление|"
+        r"official\w*|офіційн\w*|официальн\w*|графік|график|shifts?|змін\w*|смен\w*)\b",
+    )
+)
+"""The kinds of phrasing a job offer has; `advert_score` counts how many a text shows."""
+SITUATION_SCORE = 2
+"""From this `situation_score` on, a message of a few lines is the writer's story (dev.yaml)."""
+ADVERT_KINDS = 2
+"""A text of a few lines with two kinds of it (pay and a contact, say) reads as an advert."""
+
+
+def advert_score(text: str) -> int:
+    """How many kinds of job-offer phrasing a text has (pay, a vacancy, housing, a contact...)."""
+    return sum(bool(part.search(text)) for part in _OFFER_PARTS)
 
 
 def situation_score(text: str) -> int:
@@ -242,9 +299,10 @@ def route(text: str, *, forwarded: bool = False, awaiting_advert: bool = False) 
     if forwarded:
         return Routed(Route.ADVERT, "forwarded")
     story = situation_score(text)
-    if looks_like_advert(text) and story < 3:
+    offer = advert_score(text)
+    if story < 3 and (looks_like_advert(text) or (len(words) >= 8 and offer >= ADVERT_KINDS)):
         return Routed(Route.ADVERT, "reads like an advert")
-    if len(words) >= 8 and story >= 3:  # a story is never checked as an advert
+    if len(words) >= 8 and story >= SITUATION_SCORE:  # a story is never checked as an advert
         return Routed(Route.SITUATION, "the writer's own story")
     if awaiting_advert:
         return Routed(Route.ADVERT, "an advert was asked for")
