@@ -93,8 +93,8 @@ _ABOUT_BOT = _any(
     r"\b(are|r) (you|u) (a )?(bot|robot|human|real|person|ai|machine)\b",
     r"\bwho (made|built|created|runs|is behind) (you|this)\b",
     r"\b(хто|кто) (тебе|тебя|вас) (створив|создал|зробив|сделал)",
-    r"\b(is this|are you) (anonymous|private|safe|confidential)\b",
-    r"\b(це|это) (анонімно|анонимно|безпечно|безопасно)\b",
+    r"\b(is this|are you) (bot )?(anonymous|private|confidential)\b",
+    r"\b(це|это) (анонімно|анонимно|конфіденційно|конфиденциально)\b",
     r"\bwhat is this bot\b|\bщо це за бот\b|\bчто это за бот\b",
     r"\b(khto ty|shcho ty vmiyesh|shcho ty vmiesh)\b",
     r"\b(бот\w*|bot|chatgpt|gpt)\b",
@@ -300,7 +300,10 @@ def route(text: str, *, forwarded: bool = False, awaiting_advert: bool = False) 
         return Routed(Route.ADVERT, "forwarded")
     story = situation_score(text)
     offer = advert_score(text)
+    asks = text.rstrip().endswith("?") and len(words) < 20 and offer < ADVERT_KINDS + 1
     if story < 3 and (looks_like_advert(text) or (len(words) >= 8 and offer >= ADVERT_KINDS)):
+        if asks:  # a short question about an offer ("…is it true or a scam?") is a question
+            return Routed(Route.QUESTION, "asks about an offer")
         return Routed(Route.ADVERT, "reads like an advert")
     if len(words) >= 8 and story >= SITUATION_SCORE:  # a story is never checked as an advert
         return Routed(Route.SITUATION, "the writer's own story")
