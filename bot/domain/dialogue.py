@@ -43,6 +43,11 @@ FOCUS_CHARS = 600
 """How much of the end of a long message the FAQ search reads."""
 SHORT_HOTLINES = 2
 """A miss shows the first hotlines of content/hotlines.yaml (527, 1547); /hotlines has all."""
+_ABOUT_DATA = re.compile(
+    r"дані|данные|data|police|поліц|полиц|stor|зберіга|сохраня|храни|delete|видалити|удалить",
+    re.IGNORECASE,
+)
+"""A question about the bot that is about what happens to one's data."""
 _SENTENCE_END = re.compile(r"(?<=[.!?…\n])\s+")
 
 
@@ -386,9 +391,15 @@ class Dialogue:
             return Outcome([Reply(self._t(lang, "smalltalk.unclear")), self.menu(lang)])
         return Outcome([Reply(self._t(lang, f"smalltalk.{chat.value}")), self.menu(lang)])
 
-    def about_bot(self, saved: str | None) -> Outcome:
-        """Who the bot is and what it can do, from content, and the menu."""
+    def about_bot(self, text: str, saved: str | None) -> Outcome:
+        """A question about the bot: its FAQ answer when there is one (privacy, who runs it),
+        otherwise who the bot is and what it can do; then the menu."""
         lang = ui_language(saved)
+        if _ABOUT_DATA.search(text):  # what happens to my data: the FAQ's sourced answer
+            result = self.understand(text, saved)
+            lang, match = result.answer_language, result.match
+            if match.band is Band.ANSWER and match.topic is not None:
+                return Outcome([self._answer_reply(lang, match.topic), self.menu(lang)])
         return Outcome([Reply(self._t(lang, "about.text")), self.menu(lang)])
 
     # ---- adverts ----------------------------------------------------------------------
@@ -414,7 +425,7 @@ class Dialogue:
             case Route.SMALL_TALK:
                 return self.small_talk(chat, saved)
             case Route.ABOUT_BOT:
-                return self.about_bot(saved)
+                return self.about_bot(text, saved)
             case Route.NONSENSE:
                 return self.small_talk(None, saved)
             case Route.ADVERT:

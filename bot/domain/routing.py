@@ -77,6 +77,20 @@ _HUMAN = _any(
     r"\b(counsel+or|consultant)\b.{0,20}\b(talk|speak|chat|call)",
     r"\b(talk|speak)\b.{0,30}\bconsultant",
     r"\bсвяж\w*.{0,30}\b(консультант\w*|оператор\w*|человек\w*)",
+    r"(є|есть) (тут )?(хтось|кто[- ]?(то|нибудь)?) (живий|живой)|хтось живий|кто[- ]то живой|"
+    r"anyone real|someone real|live chat|жив\w* чат|real person",
+    r"\b(дайте|дай|поклич\w*|позов\w*|з['’ʼ]?єднайте|соедин\w*|get me|put me through)\b.{0,30}"
+    r"\b(оператор\w*|людин\w*|человек\w*|менеджер\w*|manager|person|someone|somebody|"
+    r"caseworker|юрист\w*|консультант\w*|когось|кого[- ]?(то|нибудь))",
+    r"(передзвон\w*|перезвон\w*|call me|phone me|call back|можна (мені |вам )?зателефонувати\?|"
+    r"можно (вам )?позвонить\?|have a call with)",
+    r"\b(кимось|кем-то|кем-нибудь|someone|somebody|someone from your team)\b.{0,20}"
+    r"\b(поговор\w*|talk|speak|chat)",
+    r"\b(talk|speak|chat|переписыв\w*|поспілкуватися|поговорити)\b.{0,30}"
+    r"\b(особисто|лично|directly|personally|speaking person|specialist|специалист\w*)",
+    r"\b(manager|менеджер\w*|оператор\w*|людин\w*)\b.{0,25}\b(talk|please|будь ласка|пожалуйста|"
+    r"дайте|треба|нужен|потрібен|потрібна)",
+    r"(daite|dayte|dai|day) (lyudynu|ludynu|operatora|lyudinu)",
     r"\b(is there|can i get|i want|i need|i'd like)\b.{0,20}\b(human|real person|"
     r"counsel+or|operator)",
     r"\b(pohovoryty|pogovoryty|pogovorit)\b.{0,30}\b(ludyn\w*|lyudyn\w*|konsultant\w*|"
@@ -103,6 +117,21 @@ _ABOUT_BOT = _any(
     r"\b(звідки|откуда) (ти|ты|ви|вы) (знаєш|знаешь|берете|береш)",
     r"\bwhere do (you|u) get\b",
     r"\b(видалити|удалить|delete|erase) (все|всё|усе|my|everything|мої|мои)",
+    r"(чат ?gpt|чатgpt|chatgpt|\bші\b|\bии\b|\bai\b|штучн\w* інтелект|искусственн\w* интеллект)",
+    r"\b(do you|does (the|this) bot|ти|ты|ви|вы) (зберіга\w*|храни\w*|сохраня\w*|store|keep|"
+    r"save)",
+    r"\b(мої|мои|my) (повідомлення|сообщения|messages|дані|данные|data)\b.{0,20}"
+    r"(зберіга\w*|сохраня\w*|stored|saved|kept)",
+    r"\b(стерти|видалити|удалить|delete|erase)\b.{0,30}\b(дані|данные|data|повідомлення|"
+    r"сообщения|messages)",
+    r"\b(ти|ты|you) (розумієш|понимаешь|understand) (українськ|русск|ukrain|russian|english|англ)",
+    r"\b(ти|ты|ви|вы|you|бот) (безкоштовн\w*|бесплатн\w*|free)\b",
+    r"(хто|кто|who) (за вами|за тобой|is behind) |яка організація|какая организация|"
+    r"which organi[sz]ation|run by (the )?(government|state)",
+    r"\b(share|передаєте|передаете|передаєш|передаешь)\b.{0,25}\b(police|поліц\w*|полиц\w*)",
+    r"\btrust (your|you)\b|довіряти (тобі|вам|твоїм)|доверять (тебе|вам)",
+    r"\b(ти|ты|ви|вы|you) (вмієш|умеешь|можеш|можешь|can) (перевір|провер|check)",
+    r"\btse anonimno\b",
 )
 _CHAT: dict[Chat, re.Pattern[str]] = {
     Chat.GREETING: _any(
@@ -231,15 +260,17 @@ _OFFER_PARTS = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
         # pay
-        r"(\d[\d\s.,]*\s*(€|\$|£|zł|зл|грн|eur|euro|євро|евро|usd|pln|czk|руб|доллар\w*|"
-        r"долар\w*|dollars?)|(€|\$|£)\s*\d)",
+        r"(\d[\d\s.,]*\s*(€|\$|£|₩|zł|zl|зл|грн|eur|euro|євро|евро|usd|pln|czk|cad|aud|nok|sek|"
+        r"руб|вон|won|лей|lei|доллар\w*|долар\w*|dollars?|млн)|(€|\$|£|₩)\s*\d)",
         r"(/год|/час|/h\b|/hour|/міс|/мес|/month|per hour|per month|в день|на день|a day|"
         r"per day|per trip|за годину|за час|brutto|netto|брутто|нетто)",
         # a vacancy
         r"\b(вакансі\w*|ваканси\w*|vacanc\w*|hiring|wanted|needed|требуют\w*|требуется|"
         r"потрібн\w*|шукаємо|ищем|запрошуємо|приглашаем|набираємо|набираем|"
         r"looking for (workers|girls|people|staff|drivers)|є робота|есть работа|є варіант|"
-        r"есть вариант|got something|маю для тебе|have a job|робота онлайн|работа на дому)",
+        r"есть вариант|got something|маю для тебе|have a job|робота онлайн|работа на дому|"
+        r"є місце|есть место|easy job|легка робота|легкая работа|robota v|rabota v|"
+        r"workers needed|thanks for applying)",
         # conditions
         r"\b(житло|жильё|жилье|проживання|проживание|housing|accommodation|"
         r"без досвіду|без опыта|no experience|без знання мови|без знания языка|no papers)",
