@@ -72,7 +72,8 @@ class TerminalChat:
             except FetchError as exc:
                 return dialogue.link_failed(exc.reason, exc.status, language), language
             return dialogue.advert(page.text, language, "link"), language
-        return dialogue.message(line, language, state), language
+        noted = bot.memory.language_noted(self.key)
+        return dialogue.message(line, language, state, noted=noted), language
 
     async def send(self, line: str) -> str:
         """What the bot answers to one line typed by the person."""

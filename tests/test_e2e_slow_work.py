@@ -36,14 +36,15 @@ async def test_work_past_its_budget_is_answered_kindly_and_others_go_on(
     started = threading.Event()
 
     def stuck_on_one_text(
-        text: str, lang: str | None, state: str | None, forwarded: bool
+        text: str, lang: str | None, state: str | None, forwarded: bool, *, noted: bool = False
     ) -> Outcome:
         if text == STUCK:
             started.set()
             release.wait(timeout=30)  # the engine blocks its thread, not the loop
-        return real_message(text, lang, state, forwarded)
+        return real_message(text, lang, state, forwarded, noted=noted)
 
     monkeypatch.setattr(dialogue, "message", stuck_on_one_text)
+    real_message("can I work in Poland without a visa", "en", None, False)  # warm, not timed
     perevir.cpu = CpuWorker(budget=0.5)
     try:
         async with running_bot(server, perevir):

@@ -82,10 +82,12 @@ async def test_a_whole_conversation_at_debug_logs_nothing_of_the_person(
     caplog.set_level(logging.DEBUG)
     real_message = perevir.knowledge.dialogue.message
 
-    def breaking(text: str, lang: str | None, state: str | None, forwarded: bool) -> Outcome:
+    def breaking(
+        text: str, lang: str | None, state: str | None, forwarded: bool, *, noted: bool = False
+    ) -> Outcome:
         if text == BREAKS:
             raise KeyError(text)  # an error whose message is the user's text
-        return real_message(text, lang, state, forwarded)
+        return real_message(text, lang, state, forwarded, noted=noted)
 
     async def page(url: str) -> FetchedPage:
         return FetchedPage(url, ADVERT)

@@ -294,7 +294,8 @@ class Run:
         engine = self.dialogue
         retention = RETENTION_DAYS
         if kind in ("send", "forward"):
-            return engine.message(str(value), lang, state, forwarded=kind == "forward")
+            noted = self.app.memory.language_noted(PERSON)  # as the Telegram handler passes it
+            return engine.message(str(value), lang, state, forwarded=kind == "forward", noted=noted)
         if kind == "command":
             return engine.command(_command(value), lang, retention)
         if kind in ("sticker", "photo", "edited"):

@@ -23,6 +23,7 @@ from bot.domain.dialogue import (
     FaqMiss,
     Feedback,
     ForgetMe,
+    LanguageNoted,
     Outcome,
     RateHelp,
     SetLanguage,
@@ -139,6 +140,8 @@ class Conversation:
                 await self.people.add_advert_check(
                     event.lang, event.level, list(event.flags), event.source
                 )
+            case LanguageNoted():
+                self.memory.note_language(user_key)
             case ShowRiskDetails():
                 return [engine.risk_details(lang, self.memory.advert(user_key))]
             case ForgetMe():

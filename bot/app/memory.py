@@ -40,6 +40,8 @@ class Memory:
     known: OrderedDict[str, tuple[str | None, str | None]] = field(default_factory=OrderedDict)
     questions: dict[str, HeldQuestion] = field(default_factory=dict)
     adverts: dict[str, HeldAdvert] = field(default_factory=dict)
+    noted: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    """People told that Russian is answered in Ukrainian (so it is said once)."""
 
     def recall(self, user_key: str) -> tuple[str | None, str | None]:
         """The last known (language, state), or (None, None)."""
@@ -75,9 +77,21 @@ class Memory:
         """Stop holding the advert (it was shared)."""
         self.adverts.pop(user_key, None)
 
+    def note_language(self, user_key: str) -> None:
+        """The person has been told which languages the bot answers in."""
+        self.noted[user_key] = None
+        self.noted.move_to_end(user_key)
+        while len(self.noted) > REMEMBERED_USERS:
+            self.noted.popitem(last=False)
+
+    def language_noted(self, user_key: str) -> bool:
+        """Whether the person has been told already."""
+        return user_key in self.noted
+
     def forget(self, user_key: str) -> None:
         """Erase everything held about the person."""
         self.known.pop(user_key, None)
+        self.noted.pop(user_key, None)
         self.questions.pop(user_key, None)
         self.adverts.pop(user_key, None)
 

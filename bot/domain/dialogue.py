@@ -155,6 +155,11 @@ class RateHelp:
 
 
 @dataclass(frozen=True)
+class LanguageNoted:
+    """Event: the person was told the bot answers Russian in Ukrainian (once per conversation)."""
+
+
+@dataclass(frozen=True)
 class ShowRiskDetails:
     """Event: the person asks for every warning sign of the advert they just checked."""
 
@@ -175,6 +180,7 @@ Event = (
     | ShareMiss
     | SetState
     | AdvertChecked
+    | LanguageNoted
     | ShowRiskDetails
     | HandoffEvent
 )
@@ -319,7 +325,9 @@ class Dialogue:
             ),
         )
 
-    def question(self, text: str, saved: str | None, *, situation: bool = False) -> Outcome:
+    def question(
+        self, text: str, saved: str | None, *, situation: bool = False, noted: bool = False
+    ) -> Outcome:
         """Answer a free-text question: answer, offer choices, or say so kindly. A personal
         situation gets the same answer and the offer of a counsellor."""
         ui = known_language(saved)
@@ -341,12 +349,12 @@ class Dialogue:
         lang = result.answer_language
         outcome = Outcome()
         match = result.match
-        # the note that the bot answers in Ukrainian goes with an answer, never with a miss
-        prefix = (
-            self._t(lang, "language.russian_notice") + "\n\n"
-            if result.language == "ru" and match.band is not Band.MISS
-            else ""
-        )
+        # the note that the bot answers in Ukrainian goes with an answer, never with a miss,
+        # and once per conversation (`noted`: the person was told already)
+        prefix = ""
+        if result.language == "ru" and match.band is not Band.MISS and not noted:
+            prefix = self._t(lang, "language.russian_notice") + "\n\n"
+            outcome.events.append(LanguageNoted())
         offer = self._offer(lang) if situation else ()
         if _one_word(stripped) and match.band is not Band.MISS and match.ranked:
             rows = self._topic_rows(lang, match.ranked)
@@ -404,18 +412,31 @@ class Dialogue:
 
     # ---- adverts ----------------------------------------------------------------------
     def message(
-        self, text: str, saved: str | None, state: str | None, forwarded: bool = False
+        self,
+        text: str,
+        saved: str | None,
+        state: str | None,
+        forwarded: bool = False,
+        *,
+        noted: bool = False,
     ) -> Outcome:
         """Free text, routed by `routing.route` to the reply its kind needs; a pending mode
-        (waiting for an advert) ends with this message whatever it is."""
+        (waiting for an advert) ends with this message whatever it is. `noted`: the person was
+        already told that Russian is answered in Ukrainian."""
         routed = route(text, forwarded=forwarded, awaiting_advert=state == states.AWAITING_ADVERT)
-        outcome = self._routed(routed.route, routed.chat, text, saved, forwarded)
+        outcome = self._routed(routed.route, routed.chat, text, saved, forwarded, noted)
         if state is not None and not any(isinstance(e, SetState) for e in outcome.events):
             outcome.events.append(SetState(None))
         return outcome
 
     def _routed(
-        self, kind: Route, chat: Chat | None, text: str, saved: str | None, forwarded: bool
+        self,
+        kind: Route,
+        chat: Chat | None,
+        text: str,
+        saved: str | None,
+        forwarded: bool,
+        noted: bool,
     ) -> Outcome:
         match kind:
             case Route.DANGER:
@@ -431,13 +452,13 @@ class Dialogue:
             case Route.ADVERT:
                 return self.advert(text, saved, "forward" if forwarded else "text")
             case Route.SITUATION:
-                return self.question(text, saved, situation=True)
+                return self.question(text, saved, situation=True, noted=noted)
             case Route.LINK:  # a link the caller could not open for us: ask for the text
                 lang = ui_language(saved)
                 return Outcome(
                     [Reply(self._t(lang, "link.paste_instead"))], [SetState(states.AWAITING_ADVERT)]
                 )
-        return self.question(text, saved)
+        return self.question(text, saved, noted=noted)
 
     def danger(self, text: str, saved: str | None) -> Outcome:
         """Danger now: the emergency numbers first, then the answer to what was asked (signs of

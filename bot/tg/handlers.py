@@ -107,13 +107,18 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Free text: an advert (forwarded, pasted, asked for, or a link) or a question."""
     message = update.effective_message
     text = (message.text or "") if message else ""
+    user_id = update.effective_user.id if update.effective_user else 0
     forwarded = message is not None and message.forward_origin is not None
     link = None if is_emergency(text) else find_link(text)  # danger is answered first
     if link is not None:
         await _check_link(update, context, link)
         return
     await _respond(
-        update, context, lambda d, lang, state, svc: d.message(text, lang, state, forwarded)
+        update,
+        context,
+        lambda d, lang, state, svc: d.message(
+            text, lang, state, forwarded, noted=svc.memory.language_noted(svc.pseudonym(user_id))
+        ),
     )
 
 
