@@ -6,12 +6,24 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.domain.cases import SharedAdvert
 
 REMEMBERED_USERS = 10_000
 SHARE_WINDOW_SECONDS = 600
 """How long an unanswered question or a checked advert is held in case the person shares it."""
+
+
+V = TypeVar("V")
+
+
+def _keep(held: OrderedDict[str, V], user_key: str, value: V) -> None:
+    """Hold a value for a person, dropping the least recent beyond REMEMBERED_USERS."""
+    held[user_key] = value
+    held.move_to_end(user_key)
+    while len(held) > REMEMBERED_USERS:
+        held.popitem(last=False)
 
 
 @dataclass
@@ -49,10 +61,7 @@ class Memory:
 
     def remember(self, user_key: str, lang: str | None, state: str | None) -> None:
         """Keep (language, state), forgetting the least recent beyond the bound."""
-        self.known[user_key] = (lang, state)
-        self.known.move_to_end(user_key)
-        while len(self.known) > REMEMBERED_USERS:
-            self.known.popitem(last=False)
+        _keep(self.known, user_key, (lang, state))
 
     def hold_question(self, user_key: str, miss_id: int, text: str) -> None:
         """Hold an unanswered question for a few minutes."""
@@ -79,10 +88,7 @@ class Memory:
 
     def note_language(self, user_key: str) -> None:
         """The person has been told which languages the bot answers in."""
-        self.noted[user_key] = None
-        self.noted.move_to_end(user_key)
-        while len(self.noted) > REMEMBERED_USERS:
-            self.noted.popitem(last=False)
+        _keep(self.noted, user_key, None)
 
     def language_noted(self, user_key: str) -> bool:
         """Whether the person has been told already."""

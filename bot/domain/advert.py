@@ -52,19 +52,23 @@ def too_short(text: str) -> bool:
     return len(text.split()) < MIN_ADVERT_WORDS
 
 
+def _flag_line(content: ContentView, lang: str, flag_id: str, evidence: tuple[str, ...]) -> str:
+    """One warning sign: its name, the advert's words that carry it, and its advice."""
+    name = content.text(lang, f"flags.{flag_id}.name")
+    if evidence:
+        joiner = content.text(lang, "risk.evidence_separator")
+        quoted = joiner.join(html.escape(e) for e in evidence)
+        line = content.text(lang, "risk.flag_line", name=name, evidence=quoted)
+    else:
+        line = content.text(lang, "risk.flag_line_no_evidence", name=name)
+    return f"{line}\n  <i>{content.text(lang, f'flags.{flag_id}.advice')}</i>"
+
+
 def _flag_lines(content: ContentView, lang: str, assessment: Assessment) -> list[str]:
-    lines = []
-    for flag in assessment.flags[:CARD_FLAGS]:
-        name = content.text(lang, f"flags.{flag.id}.name")
-        if flag.evidence:
-            joiner = content.text(lang, "risk.evidence_separator")
-            evidence = joiner.join(html.escape(e) for e in flag.evidence)
-            line = content.text(lang, "risk.flag_line", name=name, evidence=evidence)
-        else:
-            line = content.text(lang, "risk.flag_line_no_evidence", name=name)
-        advice = content.text(lang, f"flags.{flag.id}.advice")
-        lines.append(f"{line}\n  <i>{advice}</i>")
-    return lines
+    return [
+        _flag_line(content, lang, flag.id, tuple(flag.evidence))
+        for flag in assessment.flags[:CARD_FLAGS]
+    ]
 
 
 def risk_card(content: ContentView, lang: str, assessment: Assessment) -> Reply:
@@ -96,15 +100,7 @@ def risk_card(content: ContentView, lang: str, assessment: Assessment) -> Reply:
 def risk_details(content: ContentView, lang: str, advert: SharedAdvert) -> Reply:
     """Every warning sign of a checked advert, with the words that carry it and its advice."""
     lines = [content.text(lang, "risk.flags_heading")]
-    joiner = content.text(lang, "risk.evidence_separator")
-    for flag in advert.flags:
-        name = content.text(lang, f"flags.{flag.id}.name")
-        if flag.evidence:
-            evidence = joiner.join(html.escape(e) for e in flag.evidence)
-            line = content.text(lang, "risk.flag_line", name=name, evidence=evidence)
-        else:
-            line = content.text(lang, "risk.flag_line_no_evidence", name=name)
-        lines.append(f"{line}\n  <i>{content.text(lang, f'flags.{flag.id}.advice')}</i>")
+    lines += [_flag_line(content, lang, flag.id, flag.evidence) for flag in advert.flags]
     talk = Button.of(content.text(lang, "risk.talk_button"), AskCounsellor(Reason.RISKY_ADVERT))
     return Reply("\n".join(lines), ((talk,),))
 

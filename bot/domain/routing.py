@@ -228,12 +228,14 @@ def _is_nonsense(text: str, words: list[str]) -> bool:
         return True
     if len(joined) >= 4 and any(joined in row or joined in row[::-1] for row in _KEYBOARD_ROWS):
         return True
-    vowels = sum(ch in "аеєиіїоуюяыэёaeiouy" for ch in joined)
-    return len(joined) >= 5 and vowels == 0
+    return len(joined) >= 5 and _vowelless(joined)
+
+
+_VOWELS = frozenset("аеєиіїоуюяыэёaeiouy")
 
 
 def _vowelless(word: str) -> bool:
-    return len(word) >= 4 and not any(ch in "аеєиіїоуюяыэёaeiouy" for ch in word)
+    return len(word) >= 4 and not any(ch in _VOWELS for ch in word)
 
 
 def _only_emoji(text: str) -> bool:
