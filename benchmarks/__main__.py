@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = step("start-up and memory in a fresh process", bench_memory)
     knowledge = Knowledge.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
     rows += step("FAQ path", lambda: bench_faq(knowledge))
+    from benchmarks.routing import bench_routing
+
+    rows += step("routing", lambda: bench_routing(PROJECT_ROOT / "models" / "router"))
     if knowledge.risk is None:
         print("the risk model is missing: run `make model`", file=sys.stderr)
     else:

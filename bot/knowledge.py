@@ -14,6 +14,7 @@ from bot.faq import artefact
 from bot.faq.index import FaqIndex
 from bot.nlp import Lemmatizer, detect_language
 from bot.risk.model import ModelError, RiskModel
+from bot.routing.model import RouterError, RouterModel
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class Knowledge:
     faq: FaqIndex
     dialogue: Dialogue
     risk: RiskModel | None = None
+    router: RouterModel | None = None
 
     @classmethod
     def from_content(
@@ -76,13 +78,15 @@ class Knowledge:
         lemmatizer: Lemmatizer | None = None,
         risk: RiskModel | None = None,
         models_dir: Path | None = None,
+        router: RouterModel | None = None,
     ) -> Knowledge:
         """The index (built artefact if it matches, else trained) and engine for loaded content."""
         lemmatizer = lemmatizer or Lemmatizer()
         faq = faq_index(content, lemmatizer, models_dir)
         check = (lambda text: risk.check(text).assessment) if risk is not None else None
-        dialogue = Dialogue(RenderedContent(content), faq, _detect, check)
-        return cls(content, lemmatizer, faq, dialogue, risk)
+        judge = router.judge if router is not None else None
+        dialogue = Dialogue(RenderedContent(content), faq, _detect, check, judge)
+        return cls(content, lemmatizer, faq, dialogue, risk, router)
 
     @classmethod
     def load(
@@ -95,7 +99,22 @@ class Knowledge:
             lemmatizer,
             load_risk_model(models_dir, lemmatizer),
             models_dir,
+            load_router(models_dir),
         )
+
+
+def load_router(models_dir: Path | None) -> RouterModel | None:
+    """The trained message router, or None (logged in one line) when it is missing or refused:
+    the rules alone then decide what the model would."""
+    if models_dir is None:
+        return None
+    try:
+        return RouterModel.load(models_dir / "router")
+    except RouterError as exc:
+        log.warning("message router off, the rules decide alone: %s", exc)
+    except Exception as exc:  # a model fault must never take the whole bot down
+        log.error("message router off (%s: %s)", type(exc).__name__, exc)
+    return None
 
 
 def load_risk_model(models_dir: Path | None, lemmatizer: Lemmatizer) -> RiskModel | None:

@@ -48,7 +48,7 @@ class ContentWatcher:
         try:
             content = await asyncio.to_thread(load_content, self.content_dir)
             knowledge = await asyncio.to_thread(
-                Knowledge.from_content, content, old.lemmatizer, old.risk
+                Knowledge.from_content, content, old.lemmatizer, old.risk, router=old.router
             )
         except ContentError as exc:
             log.error(

@@ -43,7 +43,7 @@ LANGUAGES = ("uk", "en")
 MESSAGE_KINDS = ("send", "forward", "sticker", "photo", "edited")
 """Steps that are a message from the person (relayed to the counsellor while a case is open)."""
 STEP_KINDS = (*MESSAGE_KINDS, "command", "press", "press_label", "counsellor")
-STEP_OPTIONS = ("expect", "stale", "note")
+STEP_OPTIONS = ("expect", "stale", "note", "after_minutes", "restart")
 SCENARIO_KEYS = ("name", "lang", "state", "steps", "known_failure", "counsellors", "at", "note")
 EXPECTATIONS = (
     "keys",
@@ -255,6 +255,13 @@ class Run:
 
     async def step(self, step: dict[str, Any]) -> Turn:
         """Play one step as the Telegram handlers would."""
+        if step.get("after_minutes"):
+            self.app.clock.advance(minutes=float(step["after_minutes"]))
+        if step.get("restart"):  # a new process: nothing is held in memory any more
+            for held in (self.app.memory.known, self.app.memory.noted):
+                held.clear()
+            self.app.memory.questions.clear()
+            self.app.memory.adverts.clear()
         before = {row.id for row in self.app.cases.outbox}
         replies, events = await self._play(step)
         rows = [row for row in self.app.cases.outbox if row.id not in before]

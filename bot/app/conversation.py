@@ -11,7 +11,7 @@ import logging
 
 from bot.app.memory import Memory
 from bot.app.person_handoff import PersonHandoff
-from bot.app.ports import Engine, People, StorageFailure
+from bot.app.ports import Clock, Engine, People, StorageFailure
 from bot.app.privacy import Privacy
 from bot.domain.cases import Reason, SharedAdvert, SharedFlag
 from bot.domain.dialogue import (
@@ -33,6 +33,7 @@ from bot.domain.dialogue import (
 )
 from bot.domain.dialogue_types import Reply
 from bot.domain.language import ui_language
+from bot.domain.states import current, noted_recently
 
 log = logging.getLogger(__name__)
 SHARED_ADVERT_CHARS = 3500
@@ -55,7 +56,9 @@ class Conversation:
         handoff: PersonHandoff,
         privacy: Privacy,
         handoff_enabled: bool,
+        clock: Clock,
     ) -> None:
+        self.clock = clock
         self.people = people
         self.engine = engine
         self.memory = memory
@@ -64,14 +67,17 @@ class Conversation:
         self.handoff_enabled = handoff_enabled
 
     async def user_state(self, user_key: str) -> tuple[str | None, str | None]:
-        """(language, conversation state); from memory when storage is down."""
+        """(language, conversation state in force now: a stale wait for an advert reads as
+        ended); from memory when storage is down."""
         try:
-            known = await self.people.state(user_key)
+            standing = await self.people.state(user_key)
         except StorageFailure as exc:
             log.warning("storage unavailable reading the user (%s)", type(exc).__name__)
             return self.memory.recall(user_key)
-        self.memory.remember(user_key, *known)
-        return known
+        now = self.clock()
+        self.memory.remember(user_key, standing.language, standing.state)
+        self.memory.set_noted(user_key, noted_recently(standing.language_noted_at, now))
+        return standing.language, current(standing.state, standing.state_since, now)
 
     async def language(self, user_key: str) -> str | None:
         """The person's saved language; None when unknown or storage is down."""
@@ -141,7 +147,8 @@ class Conversation:
                     event.lang, event.level, list(event.flags), event.source
                 )
             case LanguageNoted():
-                self.memory.note_language(user_key)
+                self.memory.set_noted(user_key, True)
+                await self.people.note_language(user_key)
             case ShowRiskDetails():
                 return [engine.risk_details(lang, self.memory.advert(user_key))]
             case ForgetMe():

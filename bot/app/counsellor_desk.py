@@ -111,13 +111,14 @@ class CounsellorDesk:
         return await self._send_to_person(case, counsellor_id, update_id, message, lang)
 
     async def send_to(
-        self, counsellor_id: int, case_id: int, message_id: int, lang: str
+        self, counsellor_id: int, case_id: int, message_id: int, lang: str, text: str | None = None
     ) -> StaffReply:
-        """The counsellor chose the case for a message (a button of "which request?")."""
+        """The counsellor chose the case for a message (a button of "which request?"); `text`
+        is the message when no Telegram chat holds it (typed in the terminal)."""
         case = await self.cases.get(case_id)
         if case is None:
             return StaffReply(self._t(lang, "counsellor.no_case_selected"))
-        message = Incoming(message_id, "text")
+        message = Incoming(message_id, "text", text or "", copyable=text is None)
         failed = await self._send_to_person(
             case, counsellor_id, f"to:{case_id}:{message_id}", message, lang
         )
@@ -137,8 +138,10 @@ class CounsellorDesk:
         notice: Say | Copy
         if message.edited:
             notice = Say(self._t(case.language, "handoff.corrected", text=escaped(message.text)))
-        else:
+        elif message.copyable:
             notice = Copy(counsellor_id, message.message_id)
+        else:  # typed in the terminal: no chat holds it to copy from
+            notice = Say(escaped(message.text))
         await self.cases.enqueue(
             [
                 Outgoing(

@@ -86,9 +86,13 @@ class Memory:
         """Stop holding the advert (it was shared)."""
         self.adverts.pop(user_key, None)
 
-    def note_language(self, user_key: str) -> None:
-        """The person has been told which languages the bot answers in."""
-        _keep(self.noted, user_key, None)
+    def set_noted(self, user_key: str, noted: bool) -> None:
+        """Whether the person has been told in this conversation which languages the bot
+        answers in (as stored; memory alone when storage is down)."""
+        if noted:
+            _keep(self.noted, user_key, None)
+        else:
+            self.noted.pop(user_key, None)
 
     def language_noted(self, user_key: str) -> bool:
         """Whether the person has been told already."""

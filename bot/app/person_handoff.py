@@ -30,6 +30,9 @@ class Incoming:
     reply_to: int | None = None
     location: tuple[float, float] | None = None
     """(latitude, longitude) of a shared location."""
+    copyable: bool = True
+    """False when no Telegram chat holds the message (typed in `perevir chat`): a counsellor's
+    text then goes to the person as text, not as a copy of the message."""
 
 
 def owns_case(

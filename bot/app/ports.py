@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.domain.cases import Case, CaseOutcome, ErasurePlan, SharedAdvert, StaffMember, Status
 from bot.domain.dialogue import Dialogue
 from bot.domain.notices import Outgoing
+from bot.domain.states import Standing
 
 Clock = Callable[[], dt.datetime]
 """Now, timezone-aware UTC."""
@@ -35,8 +36,12 @@ class Outbox(Protocol):
 class People(Protocol):
     """What is stored of a person: language and conversation state, counts without text."""
 
-    async def state(self, pseudonym: str) -> tuple[str | None, str | None]:
-        """(language, conversation state)."""
+    async def state(self, pseudonym: str) -> Standing:
+        """The person's standing (all None for someone unknown)."""
+        ...
+
+    async def note_language(self, pseudonym: str) -> None:
+        """Remember that the person was told which languages the bot answers in."""
         ...
 
     async def set_language(self, pseudonym: str, language: str) -> None:
@@ -44,7 +49,7 @@ class People(Protocol):
         ...
 
     async def set_state(self, pseudonym: str, state: str | None) -> None:
-        """Save the conversation state."""
+        """Save the conversation state (and since when)."""
         ...
 
     async def add_feedback(self, pseudonym: str, topic: str, helpful: bool, language: str) -> None:

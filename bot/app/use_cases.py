@@ -45,6 +45,12 @@ def build_use_cases(
     person = PersonHandoff(cases, texts)
     privacy = Privacy(people, cases, texts, memory, retention_days)
     conversation = Conversation(
-        people, engine, memory, person, privacy, handoff_enabled=group_chat_id is not None
+        people,
+        engine,
+        memory,
+        person,
+        privacy,
+        handoff_enabled=group_chat_id is not None,
+        clock=clock,
     )
     return UseCases(memory, texts, person, CounsellorDesk(cases, texts), privacy, conversation)

@@ -28,13 +28,17 @@ app = typer.Typer(help="Measure the bot on held-out data.", no_args_is_help=True
 
 @app.command("routing")
 def evaluate_routing_command(
-    split: Annotated[str, typer.Option(help="dev (for choosing rules) or test (to report).")] = (
-        "test"
-    ),
+    split: Annotated[
+        str, typer.Option(help="dev or dev2 (learnt from, for choosing) or test (to report).")
+    ] = ("test"),
     data: Annotated[Path, typer.Option(help="Folder of labelled messages.")] = ROUTING_SET,
     show_failures: Annotated[bool, typer.Option("--failures")] = False,
+    rules_only: Annotated[
+        bool, typer.Option("--rules-only", help="Without the trained router (its fallback).")
+    ] = False,
 ) -> None:
     """Confusion matrix, precision and recall per kind, and the two guarded error rates."""
+    from bot.knowledge import load_router
     from bot.quality.routing_eval import (
         ADVERT_AS_QUESTION_LIMIT,
         STORY_AS_ADVERT_LIMIT,
@@ -43,8 +47,16 @@ def evaluate_routing_command(
         load_items,
     )
 
-    scores = evaluate_routing(load_items(data / f"{split}.yaml"))
-    typer.echo(f"{split}: {scores.total} messages, {scores.accuracy:.1%} routed to their label\n")
+    router = None if rules_only else load_router(settings().models_dir)
+    if not rules_only and router is None:
+        typer.echo("No trained router (run `make model`): the rules alone are measured.")
+    scores = evaluate_routing(
+        load_items(data / f"{split}.yaml"), router.judge if router is not None else None
+    )
+    how = "rules and the trained router" if router is not None else "rules alone"
+    typer.echo(
+        f"{split}: {scores.total} messages, {scores.accuracy:.1%} routed to their label ({how})\n"
+    )
     typer.echo(confusion_table(scores))
     typer.echo(
         f"\nstories shown a risk card: {scores.story_as_advert:.1%} "
@@ -60,6 +72,24 @@ def evaluate_routing_command(
     if show_failures:
         for item, got in scores.wrong:
             typer.echo(f"  {item.id}: {item.label.value} -> {got.value}: {item.text[:90]!r}")
+
+
+@app.command("routing-choice")
+def evaluate_routing_choice_command() -> None:
+    """How the router's C was chosen: cross-validation over the development splits."""
+    from bot.domain.routing import Route
+    from bot.routing.train import choices, cost
+
+    typer.echo(
+        f"{'C':>5} {'threshold':>9} {'accuracy':>8} {'cost':>5} {'story→card':>10} "
+        f"{'advert→q':>8} {'danger R':>8}"
+    )
+    for c, t, scores in choices():
+        typer.echo(
+            f"{c:5.0f} {t:9.2f} {scores.accuracy:8.1%} {cost(scores):5d} "
+            f"{scores.story_as_advert:10.1%} {scores.advert_as_question:8.1%} "
+            f"{scores.recall(Route.DANGER):8.1%}"
+        )
 
 
 @app.command("faq")
@@ -89,6 +119,22 @@ def evaluate_faq_command(
         for lang, s in sorted(scores.items()):
             for question, expected, got in s.failures:
                 typer.echo(f"  [{lang}] {question!r}: expected {expected}, got {got}")
+
+
+@app.command("translit")
+def evaluate_translit_command(
+    data: Annotated[Path, typer.Option(help="Folder of held-out questions.")] = FAQ_SET,
+) -> None:
+    """FAQ matching of the Ukrainian held-out questions in Cyrillic and in Latin letters."""
+    from bot.quality.faq_eval import evaluate_translit, load_eval_items
+
+    dialogue = knowledge(settings()).dialogue
+    typer.echo(f"{'written as':14} {'questions':>9} {'noticed':>8} {'top-1':>7} {'answered':>9}")
+    for s in evaluate_translit(dialogue, load_eval_items(data)):
+        typer.echo(
+            f"{s.style:14} {s.questions:9d} {s.noticed / s.questions:8.1%} "
+            f"{s.top1 / s.questions:7.1%} {s.answered_right / s.questions:9.1%}"
+        )
 
 
 @app.command("langid")

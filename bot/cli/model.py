@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,12 +30,58 @@ def data_split() -> None:
     typer.echo(f"{len(splits) - len(before)} new texts assigned; {summary(examples)}")
 
 
+@data_app.command("routing-shortcuts")
+def routing_shortcuts() -> None:
+    """Check the router's training data for shortcuts: surface features alone, and the
+    cross-validated router on messages that go against a surface cue."""
+    from bot.domain.routing import Route, route
+    from bot.routing.data import ROUTING_SET, load_items, load_pool, training_files
+    from bot.routing.model import RouterModel, decide
+    from bot.routing.shortcuts import against_the_cues, check
+    from bot.routing.train import CONFIDENT, cross_validated
+
+    pool = load_pool(training_files())
+    report = check(pool)
+    typer.echo(
+        f"Question / advert / story told apart by surface features alone: "
+        f"{report.surface_only:.1%} of {report.messages} (always the commonest: "
+        f"{report.majority:.1%}), cross-validated."
+    )
+    for kind, shares in report.per_feature_share.items():
+        typer.echo(f"  {kind:10} " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    confident = RouterModel.load(settings().models_dir / "router").confident
+    probabilities = cross_validated(pool)
+
+    def judged(probs: dict[Route, float]) -> Callable[[str], Route]:
+        return lambda _text: decide(probs, confident)
+
+    routed = [
+        route(i.text, forwarded=i.forwarded, judge=judged(p)).route
+        for i, p in zip(pool, probabilities, strict=True)
+    ]
+    held = load_items(ROUTING_SET / "test.yaml")
+    router = RouterModel.load(settings().models_dir / "router")
+    routed_test = [route(i.text, forwarded=i.forwarded, judge=router.judge).route for i in held]
+    typer.echo(
+        f"\nRouted right against a surface cue (cross-validated on the pool | held-out test; "
+        f"thresholds tried {CONFIDENT}):"
+    )
+    test_cues = against_the_cues(held, routed_test)
+    for name, (n, right) in against_the_cues(pool, routed).items():
+        tn, tright = test_cues[name]
+        typer.echo(f"  {name:34} {right:4d}/{n:<4d} | {tright:3d}/{tn}")
+
+
 def train(
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Only if the data changed.")] = False,
     models_dir: Annotated[Path | None, typer.Option(help="Where to write models/risk.")] = None,
 ) -> None:
-    """Train the risk model from training_data/ and write models/risk/ with its card."""
+    """Train the risk model and the message router from training_data/ and write models/risk/
+    and models/router/ with their cards."""
     import time
+
+    root = models_dir or settings().models_dir
+    _train_router(root / "router", if_stale)
 
     from bot.risk.card import write_model_card
     from bot.risk.data import data_hash, load_examples, load_splits, split_examples
@@ -42,7 +89,7 @@ def train(
     from bot.risk.model import ModelError, RiskModel
     from bot.risk.train import train as train_model
 
-    folder = (models_dir or settings().models_dir) / "risk"
+    folder = root / "risk"
     if if_stale:
         try:
             current = RiskModel.load(folder)
@@ -68,6 +115,42 @@ def train(
     model.save(folder)
     write_model_card(model.card, folder)
     typer.echo(f"Wrote {folder} ({model.version}) in {time.perf_counter() - started:.1f} s.")
+
+
+def _train_router(folder: Path, if_stale: bool) -> None:
+    """Build models/router/ from training_data/routing and the development splits."""
+    import time
+
+    from bot.quality.routing_eval import evaluate_routing, summary
+    from bot.routing.data import ROUTING_SET, data_hash, load_items, training_files
+    from bot.routing.model import RouterError, RouterModel
+    from bot.routing.train import train as train_router
+
+    files = training_files()
+    if if_stale:
+        try:
+            current = RouterModel.load(folder)
+            if current.card.get("data_sha256") == data_hash(files):
+                typer.echo("The message router matches its training data.")
+                return
+            typer.echo("The router's training data changed: retraining.")
+        except RouterError as exc:
+            typer.echo(f"{exc}: training.")
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        typer.echo(f"\r  router {stage}: {done}/{total}", nl=done == total, err=True)
+
+    router = train_router(files, progress)
+    held_out = evaluate_routing(load_items(ROUTING_SET / "test.yaml"), router.judge)
+    router.card["held_out_test"] = {"report_only": True, **summary(held_out)}
+    router.save(folder)
+    cv = router.card["cross_validation"]
+    typer.echo(
+        f"Wrote {folder} in {time.perf_counter() - started:.1f} s: {router.card['messages']} "
+        f"messages; cross-validated accuracy {cv['accuracy']:.1%}, held-out test "
+        f"{held_out.accuracy:.1%}."
+    )
 
 
 def _advice(result: CheckResult, content_dir: Path) -> str:

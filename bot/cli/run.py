@@ -26,15 +26,31 @@ and run `make run` again.
 Meanwhile you can try the bot right here in the terminal: `perevir chat`."""
 
 
-def _chat(config: Settings) -> None:
-    from bot.terminal import TerminalChat
+COUNSELLOR_INTRO = """Perevir's counsellor desk in your terminal, as {name}.
+Requests from `perevir chat` appear here. Type a number to choose (e.g. Take), /cases,
+/case TAG, /transfer, /close; anything else goes to the person. /quit to leave.
+"""
+
+
+def _chat(config: Settings, counsellor: str | None = None) -> None:
+    from bot.terminal import Terminal, TerminalChat, terminal_settings
     from bot.wiring import open_bot, open_storage
 
+    config = terminal_settings(config)
     with startup_faults():
         assembled = open_bot(config, knowledge(config), open_storage(config))
-    chat = TerminalChat(assembled)
-    typer.echo("Perevir in your terminal. Type a question, a number to choose, /quit to leave.\n")
-    chat.loop(input, typer.echo)
+    chat: Terminal
+    if counsellor is None:
+        chat = TerminalChat(assembled)
+        typer.echo(
+            "Perevir in your terminal. Type a question, a number to choose, /quit to leave.\n"
+        )
+    else:
+        from bot.counsellor_terminal import CounsellorTerminal, locale_language
+
+        chat = CounsellorTerminal(assembled, counsellor, locale_language())
+        typer.echo(COUNSELLOR_INTRO.format(name=counsellor))
+    chat.loop(input, typer.echo, lambda: typer.echo("> ", nl=False))
 
 
 def run() -> None:
@@ -89,9 +105,22 @@ def run() -> None:
         typer.echo("Stopped.")
 
 
-def chat() -> None:
+def chat(
+    counsellor: Annotated[
+        str | None,
+        typer.Option(
+            "--counsellor",
+            metavar="NAME",
+            help="Play a counsellor instead, on the same database: take and answer the "
+            "requests of `perevir chat` run in another terminal.",
+        ),
+    ] = None,
+) -> None:
     """Talk to the bot in this terminal (no Telegram needed)."""
-    _chat(settings())
+    if counsellor is not None and not counsellor.strip():
+        typer.echo("--counsellor needs a name", err=True)
+        raise typer.Exit(2)
+    _chat(settings(), counsellor)
 
 
 def ask(

@@ -84,6 +84,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     # bot/domain/advert.py and dialogue.py: the job-offer check
     "risk.prompt": _NONE,
     "risk.too_short": _NONE,
+    "risk.wait_ended": frozenset({"minutes"}),
     "risk.unavailable": _HOTLINE,
     "risk.title": _NONE,
     "risk.flags_heading": _NONE,
@@ -162,6 +163,8 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "counsellor.case_line_blocked": frozenset({"tag", "language", "reason", "blocked"}),
     "counsellor.case_button": _TAG,
     "counsellor.location": frozenset({"latitude", "longitude"}),
+    # bot/terminal.py: a copy of a message (a photo, a file), which only Telegram can show
+    "terminal.copy_shown": _NONE,
 }
 
 FAMILIES: dict[str, frozenset[str]] = {

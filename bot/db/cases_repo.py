@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
@@ -407,15 +408,16 @@ class CaseRepository(SessionRepository):
         """Send what the person wrote while waiting to the counsellor who took the case."""
         await self._write(_release_held(case_id, chat_id))
 
-    async def pending_outbox(self, limit: int = 100) -> list[Queued]:
-        """Calls not yet made, oldest first (due or not: later ones of a chat must wait)."""
+    async def pending_outbox(
+        self, limit: int = 100, chat_ids: Collection[int] | None = None
+    ) -> list[Queued]:
+        """Calls not yet made, oldest first (due or not: later ones of a chat must wait);
+        with `chat_ids`, only those to these chats."""
+        query = select(OutboxItem).where(OutboxItem.status == OutboxStatus.PENDING.value)
+        if chat_ids is not None:
+            query = query.where(OutboxItem.chat_id.in_(list(chat_ids)))
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(OutboxItem)
-                .where(OutboxItem.status == OutboxStatus.PENDING.value)
-                .order_by(OutboxItem.id)
-                .limit(limit)
-            )
+            rows = await session.execute(query.order_by(OutboxItem.id).limit(limit))
             return [to_queued(item) for item in rows.scalars()]
 
     async def outbox_heads(self, limit: int = 200) -> list[Queued]:

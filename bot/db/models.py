@@ -63,6 +63,10 @@ class User(Base):
     pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
     language: Mapped[str | None] = mapped_column(String(8))
     state: Mapped[str | None] = mapped_column(String(32))
+    state_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    """When the mode began (a wait for an advert ends after `states.MODE_TIMEOUT`)."""
+    language_noted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    """When the person was last told that Russian is answered in Ukrainian."""
     created_at: Mapped[dt.datetime] = mapped_column(
         UtcDateTime(), default=utcnow, server_default=func.now()
     )

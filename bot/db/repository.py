@@ -20,6 +20,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
+from bot.domain.states import Standing
 
 
 class Repository(SessionRepository):
@@ -132,17 +133,23 @@ class Repository(SessionRepository):
         """Save the user's language (creating the user)."""
         await self._save_user(pseudonym, language=language)
 
-    async def state(self, pseudonym: str) -> tuple[str | None, str | None]:
-        """(language, conversation state) of a user."""
+    async def state(self, pseudonym: str) -> Standing:
+        """The user's standing: language, mode and since when, when the note was shown."""
         async with self.sessions() as session:
             user = await session.get(User, pseudonym)
-            return (user.language, user.state) if user else (None, None)
+            if user is None:
+                return Standing()
+            return Standing(user.language, user.state, user.state_since, user.language_noted_at)
 
     async def set_state(self, pseudonym: str, state: str | None) -> None:
-        """Save the user's conversation state (creating the user)."""
-        await self._save_user(pseudonym, state=state)
+        """Save the user's conversation state and since when (creating the user)."""
+        await self._save_user(pseudonym, state=state, state_since=utcnow() if state else None)
 
-    async def _save_user(self, pseudonym: str, **values: str | None) -> None:
+    async def note_language(self, pseudonym: str) -> None:
+        """The user was told which languages the bot answers in (creating the user)."""
+        await self._save_user(pseudonym, language_noted_at=utcnow())
+
+    async def _save_user(self, pseudonym: str, **values: str | dt.datetime | None) -> None:
         """Update a user's fields, creating the user first if needed (also under a race)."""
         values_seen = {**values, "last_seen_at": utcnow()}
         async with self.sessions() as session:

@@ -34,7 +34,7 @@ from bot.domain.dialogue_types import Button, ContentView, Reply
 from bot.domain.faq import Band, FaqMatch, FaqSearch
 from bot.domain.language import UI_LANGUAGES, known_language, ui_language
 from bot.domain.risk import Assessment
-from bot.domain.routing import Chat, Route, route
+from bot.domain.routing import Chat, Route, RouteJudge, route
 from bot.domain.translit import looks_transliterated, to_cyrillic
 
 MAX_QUESTION_LENGTH = 4096
@@ -217,11 +217,13 @@ class Dialogue:
         faq: FaqSearch,
         detect: Detector,
         check_advert: AdvertChecker | None = None,
+        judge: RouteJudge | None = None,
     ) -> None:
         self.content = content
         self.faq = faq
         self.detect = detect
         self.check_advert = check_advert
+        self.judge = judge
 
     # ---- building blocks -------------------------------------------------------------
     def _t(self, lang: str, key: str, **params: object) -> str:
@@ -421,10 +423,20 @@ class Dialogue:
         noted: bool = False,
     ) -> Outcome:
         """Free text, routed by `routing.route` to the reply its kind needs; a pending mode
-        (waiting for an advert) ends with this message whatever it is. `noted`: the person was
-        already told that Russian is answered in Ukrainian."""
-        routed = route(text, forwarded=forwarded, awaiting_advert=state == states.AWAITING_ADVERT)
+        (waiting for an advert) ends with this message whatever it is, and one that timed out
+        says so first. `noted`: the person was already told that Russian is answered in
+        Ukrainian."""
+        routed = route(
+            text,
+            forwarded=forwarded,
+            awaiting_advert=state == states.AWAITING_ADVERT,
+            judge=self.judge,
+        )
         outcome = self._routed(routed.route, routed.chat, text, saved, forwarded, noted)
+        if state == states.ADVERT_WAIT_ENDED:  # the mode timed out: say so before the reply
+            minutes = int(states.MODE_TIMEOUT.total_seconds() // 60)
+            ended = self._t(ui_language(saved), "risk.wait_ended", minutes=minutes)
+            outcome.replies.insert(0, Reply(ended))
         if state is not None and not any(isinstance(e, SetState) for e in outcome.events):
             outcome.events.append(SetState(None))
         return outcome

@@ -1,20 +1,24 @@
 """What kind of message a text is: the one decision that routes every incoming text.
 
-`route` is rules over the words of the message, in Ukrainian, Russian and English (Ukrainian in
-Latin letters too), checked in a fixed order: danger first, then a link, then what is plainly a
-request for a person, small talk or a question about the bot, then nonsense, then an advert
-(forwarded, asked for, or reading like one), then a personal situation, and otherwise a question.
-Measured on `evaluation/routing/` by `perevir evaluate routing` (rules chosen on dev.yaml only).
+`route` first applies rules that are rarely wrong, in a fixed order: danger words, a link, a
+plain request for a person, small talk, a question about the bot, nonsense, a forwarded message.
+What they leave open (a question, an advert, a personal situation, and what the rules missed) is
+decided by a judge: the trained router (`bot.routing`, a built artefact) when it is loaded, or,
+without it, the rules below (an advert by its phrasing, a story by its first person, its past
+and its plea, otherwise a question). Measured on `evaluation/routing/` by `perevir evaluate
+routing`: rules and model chosen on the development splits and by cross-validation only.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.advert import find_link, looks_like_advert
 from bot.domain.cases import is_emergency
+from bot.domain.translit import looks_transliterated, to_cyrillic
 
 
 class Route(StrEnum):
@@ -47,6 +51,10 @@ class Routed:
     route: Route
     rule: str
     chat: Chat | None = None
+
+
+RouteJudge = Callable[[str], Route]
+"""A trained decision over a message's text: the kind it most likely is."""
 
 
 SHORT_WORDS = 6
@@ -312,14 +320,22 @@ def situation_score(text: str) -> int:
     return score
 
 
-def route(text: str, *, forwarded: bool = False, awaiting_advert: bool = False) -> Routed:
+def route(
+    text: str,
+    *,
+    forwarded: bool = False,
+    awaiting_advert: bool = False,
+    judge: RouteJudge | None = None,
+) -> Routed:
     """The kind of a message (forwarded: from someone else; awaiting_advert: the person was
-    asked for an advert)."""
+    asked for an advert; judge: the trained router, else the rules decide)."""
+    if find_link(text) is not None and not is_emergency(text):
+        return Routed(Route.LINK, "mostly a link")
+    if looks_transliterated(text):  # Ukrainian in Latin letters: the rules read it in Cyrillic
+        text = to_cyrillic(text)
     words = _words(text)
     if is_emergency(text):
         return Routed(Route.DANGER, "danger words")
-    if find_link(text) is not None:
-        return Routed(Route.LINK, "mostly a link")
     if len(words) <= HUMAN_WORDS and _HUMAN.search(text):
         return Routed(Route.HUMAN, "asks for a person")
     chat = _small_talk(text, words)
@@ -331,6 +347,11 @@ def route(text: str, *, forwarded: bool = False, awaiting_advert: bool = False) 
         return Routed(Route.NONSENSE, "no words")
     if forwarded:
         return Routed(Route.ADVERT, "forwarded")
+    if judge is not None:
+        kind = judge(text)
+        if awaiting_advert and kind is Route.QUESTION:
+            return Routed(Route.ADVERT, "an advert was asked for")
+        return Routed(kind, "the trained router")
     story = situation_score(text)
     offer = advert_score(text)
     asks = text.rstrip().endswith("?") and len(words) < 20 and offer < ADVERT_KINDS + 1

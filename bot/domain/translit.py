@@ -11,6 +11,7 @@ import re
 
 _MULTI = (
     ("shch", "щ"),
+    ("sch", "щ"),
     ("zgh", "зг"),
     ("zh", "ж"),
     ("kh", "х"),
@@ -25,7 +26,18 @@ _MULTI = (
     ("ie", "є"),
     ("yi", "ї"),
     ("yo", "йо"),
+    ("ja", "я"),
+    ("ju", "ю"),
+    ("je", "є"),
+    ("ji", "ї"),
+    ("jo", "йо"),
 )
+"""Letter groups first (official KMU 2010, informal `ya`/`c`, and `j`/`sch` as typed by habit)."""
+_ENDINGS = (
+    (re.compile(r"(?<=[bvhgdzklmnprstfcwx])(yi|yy|yj|ij)$"), "ий"),
+    (re.compile(r"(?<=[aeiouy])(i|j|y)$"), "й"),
+)
+"""Word endings where й is written `i`, `y` or `j` ("yakyi", "yakyy", "stoi"): "ий", "ой"…"""
 _SINGLE = dict(
     zip(
         "abvhgdeyijklmnoprstufcwxqz'",
@@ -69,9 +81,17 @@ _WORDS = frozenset(
     pasport pasporta dokumenty kordon kordonom zarplata zarplatu groshi hroshi platyty oplata
     polshcha polshchi polshu nimechchyna nimechchyni nimechchynu chekhiya chekhii dohovir
     dogovir kontrakt robotodavets robotodavets' agentstvo ahentstvo dopomoha dopomozhit
-    zabraly ne maye mayu potribna mozhe otrymaty otrymaty oformyty vyikhaty poikhaty""".split()
+    zabraly ne maye mayu potribna mozhe otrymaty otrymaty oformyty vyikhaty poikhaty
+    jak jaka jakyj jaki jakshcho yakshcho yakshcho shchob schob scho chi mozhu mozhe mozhna
+    potriben potribni pratsiuiu pratsiuie pracjuvaty pracjuju robotodavets robotodavec
+    ahentstvo agentstvo ahentstvu kordoni pislia pislja pislya dlia dlja bez vid dokumenty
+    dozvil dozvolu vizu zakordon zakordonom yakyi yakyy yakyj jakyj yaka yaki dokument
+    dokumentiv""".split()
 )
-_MARKERS = re.compile(r"shch|zh|kh|yy|iy|yi|ye|yu|ya|ty\b|ity\b|aty\b|nnya|ogo\b|omu\b|ykh\b")
+_MARKERS = re.compile(
+    r"shch|sch|zh|kh|yy|iy|yi|ye|yu|ya|ia\b|iu|ja|ju|je\b|ji|ty\b|ity\b|aty\b|nnya|nnia|ogo\b|"
+    r"omu\b|ykh\b|yj\b|yi\b"
+)
 
 
 def looks_transliterated(text: str) -> bool:
@@ -92,6 +112,11 @@ def to_cyrillic(text: str) -> str:
     def word(match: re.Match[str]) -> str:
         latin = match.group(0)
         lower = latin.lower()
+        tail = ""
+        for ending, cyrillic_ending in _ENDINGS:
+            if len(lower) > 3 and (found := ending.search(lower)):
+                lower, tail = lower[: found.start()], cyrillic_ending
+                break
         out: list[str] = []
         i = 0
         while i < len(lower):
@@ -103,7 +128,7 @@ def to_cyrillic(text: str) -> str:
             else:
                 out.append(_SINGLE.get(lower[i], lower[i]))
                 i += 1
-        converted = "".join(out)
+        converted = "".join(out) + tail
         return converted.capitalize() if latin[:1].isupper() else converted
 
     return _LATIN_WORD.sub(word, text)

@@ -52,9 +52,9 @@ class LanguageScore:
 
 
 def load_eval_items(folder: Path) -> list[EvalItem]:
-    """Every item of every YAML file in the folder."""
+    """Every item of every YAML file in the folder (or of one file)."""
     items = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in [folder] if folder.is_file() else sorted(folder.glob("*.yaml")):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
             items.append(EvalItem(str(raw["lang"]), str(raw["q"]), raw.get("topic")))
     return items
@@ -84,3 +84,35 @@ def evaluate_faq(dialogue: Dialogue, items: list[EvalItem]) -> dict[str, Languag
             else:
                 score.answered_wrong += 1
     return dict(scores)
+
+
+@dataclass(frozen=True)
+class TranslitScore:
+    """FAQ matching of the Ukrainian held-out questions written in one way."""
+
+    style: str
+    questions: int
+    noticed: int
+    """How many were recognised as Ukrainian in Latin letters."""
+    top1: int
+    answered_right: int
+
+
+def evaluate_translit(dialogue: Dialogue, items: list[EvalItem]) -> list[TranslitScore]:
+    """The Ukrainian in-scope questions in Cyrillic and in each romanisation style, matched as
+    the bot matches them (transliterated back before the search)."""
+    from bot.domain.translit import looks_transliterated
+    from bot.quality.romanise import STYLES, romanise
+
+    ukrainian = [i for i in items if i.lang == "uk" and i.topic is not None]
+    out = []
+    for style in ("cyrillic", *STYLES):
+        noticed = top1 = right = 0
+        for item in ukrainian:
+            text = item.question if style == "cyrillic" else romanise(item.question, style)
+            noticed += looks_transliterated(text)
+            match = dialogue.understand(text, "uk", force="uk").match
+            top1 += match.nearest == item.topic
+            right += match.band is Band.ANSWER and match.topic == item.topic
+        out.append(TranslitScore(style, len(ukrainian), noticed, top1, right))
+    return out

@@ -6,29 +6,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
+from bot.domain.routing import Route, RouteJudge, route
+from bot.routing.data import RoutingItem, load_items
 
-from bot.domain.routing import Route, route
+__all__ = ["RoutingItem", "RoutingScores", "evaluate_routing", "load_items", "summary"]
 
 STORY_AS_ADVERT_LIMIT = 0.02
 """At most 2 % of personal stories may be shown a risk card."""
 ADVERT_AS_QUESTION_LIMIT = 0.05
 """At most 5 % of adverts may be answered as a question."""
 ANSWERED_AS_QUESTION = frozenset({Route.QUESTION, Route.SITUATION})
-
-
-@dataclass(frozen=True)
-class RoutingItem:
-    """One labelled message."""
-
-    id: str
-    lang: str
-    label: Route
-    text: str
-    forwarded: bool = False
-    translit: bool = False
 
 
 @dataclass
@@ -91,28 +79,31 @@ class RoutingScores:
         return self.rate(Route.ADVERT, ANSWERED_AS_QUESTION)
 
 
-def load_items(path: Path) -> list[RoutingItem]:
-    """The labelled messages of one file."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        RoutingItem(
-            str(m["id"]),
-            str(m["lang"]),
-            Route(m["label"]),
-            str(m["text"]),
-            bool(m.get("forwarded", False)),
-            bool(m.get("translit", False)),
-        )
-        for m in data["messages"]
-    ]
-
-
-def evaluate_routing(items: list[RoutingItem]) -> RoutingScores:
-    """Route every message and count."""
+def evaluate_routing(items: list[RoutingItem], judge: RouteJudge | None = None) -> RoutingScores:
+    """Route every message (rules, then the model's judge when given) and count."""
     scores = RoutingScores()
     for item in items:
-        scores.add(item, route(item.text, forwarded=item.forwarded).route)
+        scores.add(item, route(item.text, forwarded=item.forwarded, judge=judge).route)
     return scores
+
+
+def summary(scores: RoutingScores) -> dict[str, object]:
+    """The figures a model card keeps: accuracy, the guarded rates, precision and recall."""
+    return {
+        "messages": scores.total,
+        "accuracy": round(scores.accuracy, 4),
+        "story_as_advert": round(scores.story_as_advert, 4),
+        "advert_as_question": round(scores.advert_as_question, 4),
+        "per_kind": {
+            kind.value: {
+                "support": scores.support(kind),
+                "precision": round(scores.precision(kind), 4),
+                "recall": round(scores.recall(kind), 4),
+            }
+            for kind in Route
+            if scores.support(kind)
+        },
+    }
 
 
 def confusion_table(scores: RoutingScores) -> str:

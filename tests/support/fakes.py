@@ -43,6 +43,7 @@ from bot.domain.cases import (
 from bot.domain.dialogue import Dialogue
 from bot.domain.faq import Band, FaqMatch
 from bot.domain.notices import ERASED_WHEN_SENT, Notice, Outgoing, Queued, Relay, Rows
+from bot.domain.states import Standing
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 """A Monday, 12:00 in Kyiv: inside the counsellors' working hours of content/hours.yaml."""
@@ -167,10 +168,12 @@ class Failing:
 # ---- people ----------------------------------------------------------------------------------
 @dataclass
 class StoredUser:
-    """A stored person: language and conversation state."""
+    """A stored person: language, conversation state and since when, the note's time."""
 
     language: str | None = None
     state: str | None = None
+    state_since: dt.datetime | None = None
+    language_noted_at: dt.datetime | None = None
 
 
 @dataclass
@@ -186,8 +189,9 @@ class StoredMiss:
 class FakePeople(Failing):
     """`People` in memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         super().__init__()
+        self.clock: Clock = clock or FakeClock()
         self.users: dict[str, StoredUser] = {}
         self.feedback: list[tuple[str, str, bool, str]] = []
         """(pseudonym, topic, helpful, language) per vote."""
@@ -196,11 +200,18 @@ class FakePeople(Failing):
         """(language, level, flags, source) per checked advert."""
         self.inbox_purges: list[dt.timedelta] = []
 
-    async def state(self, pseudonym: str) -> tuple[str | None, str | None]:
-        """(language, conversation state)."""
+    async def state(self, pseudonym: str) -> Standing:
+        """The person's standing (all None when unknown)."""
         await self._call("state")
         user = self.users.get(pseudonym)
-        return (user.language, user.state) if user else (None, None)
+        if user is None:
+            return Standing()
+        return Standing(user.language, user.state, user.state_since, user.language_noted_at)
+
+    async def note_language(self, pseudonym: str) -> None:
+        """Remember when the person was told which languages the bot answers in."""
+        await self._call("note_language")
+        self.users.setdefault(pseudonym, StoredUser()).language_noted_at = self.clock()
 
     async def set_language(self, pseudonym: str, language: str) -> None:
         """Save the language (creating the person)."""
@@ -210,7 +221,8 @@ class FakePeople(Failing):
     async def set_state(self, pseudonym: str, state: str | None) -> None:
         """Save the conversation state (creating the person)."""
         await self._call("set_state")
-        self.users.setdefault(pseudonym, StoredUser()).state = state
+        user = self.users.setdefault(pseudonym, StoredUser())
+        user.state, user.state_since = state, self.clock() if state else None
 
     async def add_feedback(self, pseudonym: str, topic: str, helpful: bool, language: str) -> None:
         """Count a vote."""
@@ -761,7 +773,7 @@ def build(
     `build_use_cases` as `bot.wiring.assemble` (the hand-off is on with a counsellors' group);
     `engine` replaces the engine without an FAQ search (e.g. the real knowledge's)."""
     clock = FakeClock(now)
-    fake_people = FakePeople()
+    fake_people = FakePeople(clock)
     fake_cases = FakeCases(clock)
     # annotated with the ports, so that mypy checks the fakes conform to them
     people: People = fake_people

@@ -1,0 +1,1 @@
+"""The message router's model: its data, training, artefact and the judge the engine asks."""
