@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import html
 import re
 import time
@@ -83,6 +84,8 @@ class Terminal:
     def __init__(self, perevir: Perevir) -> None:
         self.perevir = perevir
         self.choices: list[str] = []
+        self.shown_at: list[float] = []
+        """When each choice was shown (monotonic seconds): a "yes" can be too late."""
         self.ids = LocalIds()
         self._draining = asyncio.Lock()
         self._reading = False
@@ -110,13 +113,14 @@ class Terminal:
         the old ones; something that arrived without buttons leaves them as they are."""
         has_buttons = any(reply.buttons for reply in replies)
         if not self.cumulative and (has_buttons or not arrived):
-            self.choices = []
+            self.choices, self.shown_at = [], []
         parts = []
         for reply in replies:
             lines = [plain(reply.text)]
             for row in reply.buttons:
                 for button in row:
                     self.choices.append(button.action)
+                    self.shown_at.append(time.monotonic())
                     lines.append(f"  [{len(self.choices)}] {button.label}")
             parts.append("\n".join(lines))
         return "\n\n".join(parts)
@@ -126,6 +130,13 @@ class Terminal:
         stripped = line.strip()
         if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
             return self.choices[int(stripped) - 1]
+        return None
+
+    def _shown_ago(self, line: str) -> dt.timedelta | None:
+        """How long ago the typed choice was shown."""
+        stripped = line.strip()
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.shown_at):
+            return dt.timedelta(seconds=time.monotonic() - self.shown_at[int(stripped) - 1])
         return None
 
     # ---- what arrives -------------------------------------------------------------------
@@ -237,7 +248,7 @@ class TerminalChat(Terminal):
         dialogue, days = bot.dialogue, bot.retention_days
         stripped = line.strip()
         if (action := self._choice(line)) is not None:
-            return dialogue.action(action, language, days), language
+            return dialogue.action(action, language, days, self._shown_ago(line)), language
         if stripped.startswith("/"):
             name = stripped[1:].split()[0].split("@", 1)[0] if len(stripped) > 1 else ""
             return dialogue.command(name, language, days), language

@@ -284,6 +284,26 @@ async def test_forget_erases_the_person_and_deletes_recent_bot_messages(
     assert case.user_pseudonym is None and case.user_chat_id is None
 
 
+async def test_a_yes_to_erasing_pressed_long_after_the_question_erases_nothing_and_says_so(
+    server: BotApiServer, perevir: Perevir
+) -> None:
+    async with running_bot(server, perevir):
+        await choose_english(server, PERSON)
+        server.clock.advance(-20 * 60)  # the question is stamped 20 minutes ago
+        server.send_command(PERSON, "/forget")
+        confirm = await _until_said(server, PERSON, "handoff.forget_confirm")
+        server.clock.advance(20 * 60)
+        server.press_button(PERSON, confirm["message_id"], "forget:yes")
+        expired = await _until_said(server, PERSON, "confirm.expired")
+        assert "forget" in expired["text"]
+        server.send_command(PERSON, "/forget")  # asked again, a fresh yes works
+        await server.wait_for(lambda: count_saying(server, PERSON, "handoff.forget_confirm") == 2)
+        again = await _until_said(server, PERSON, "handoff.forget_confirm")
+        server.press_button(PERSON, again["message_id"], "forget:yes")
+        await _until_said(server, PERSON, "handoff.forget_done")
+    assert await perevir.conversation.language(perevir.pseudonym(PERSON)) is None
+
+
 async def test_after_forget_no_row_and_no_database_file_holds_anything_of_the_person(
     server: BotApiServer, perevir: Perevir, tmp_path: Path
 ) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
 
 from bot.domain import states
-from bot.domain.dialogue import Dialogue, Outcome, SetState
+from bot.domain.dialogue import ConsentGiven, Dialogue, ForgetMe, Outcome, SetState
 from bot.knowledge import Knowledge
 
 ADVERT = (
@@ -48,7 +49,9 @@ def _after(state: str | None, outcome: Outcome) -> str | None:
     return changes[-1] if changes else state
 
 
-@pytest.mark.parametrize("state", [None, states.READY, states.AWAITING_ADVERT])
+@pytest.mark.parametrize(
+    "state", [None, states.READY, states.AWAITING_ADVERT, states.ADVERT_WAIT_ENDED]
+)
 @pytest.mark.parametrize("kind", list(INPUTS))
 def test_each_input_in_each_state_leads_to_the_documented_state(
     knowledge: Knowledge, state: str | None, kind: str
@@ -60,3 +63,30 @@ def test_each_input_in_each_state_leads_to_the_documented_state(
         assert after == state
     else:  # every command, button and message ends a pending mode
         assert after != states.AWAITING_ADVERT
+
+
+@pytest.mark.parametrize(("data", "event"), [("forget:yes", ForgetMe), ("ho:yes", ConsentGiven)])
+def test_a_yes_to_a_question_asked_too_long_ago_is_not_acted_on_and_says_so(
+    knowledge: Knowledge, data: str, event: type
+) -> None:
+    late = states.CONFIRM_TIMEOUT + dt.timedelta(seconds=1)
+    outcome = knowledge.dialogue.action(data, "en", 30, asked_ago=late)
+    assert not any(isinstance(e, event) for e in outcome.events)
+    minutes = int(states.CONFIRM_TIMEOUT.total_seconds() // 60)
+    assert outcome.replies[0].text == knowledge.dialogue.text(
+        "en", "confirm.expired", minutes=minutes
+    )
+    in_time = knowledge.dialogue.action(data, "en", 30, asked_ago=dt.timedelta(minutes=1))
+    assert any(isinstance(e, event) for e in in_time.events)
+
+
+def test_a_no_is_taken_however_late(knowledge: Knowledge) -> None:
+    late = states.CONFIRM_TIMEOUT * 4
+    outcome = knowledge.dialogue.action("forget:no", "en", 30, asked_ago=late)
+    assert outcome.replies[0].text == knowledge.dialogue.text("en", "handoff.forget_cancelled")
+
+
+def test_a_wait_for_an_advert_begun_at_an_unknown_time_reads_as_ended() -> None:
+    now = dt.datetime.now(dt.UTC)
+    assert states.current(states.AWAITING_ADVERT, None, now) == states.ADVERT_WAIT_ENDED
+    assert states.current(states.AWAITING_ADVERT, now, now) == states.AWAITING_ADVERT

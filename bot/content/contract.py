@@ -85,6 +85,7 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "risk.prompt": _NONE,
     "risk.too_short": _NONE,
     "risk.wait_ended": frozenset({"minutes"}),
+    "confirm.expired": frozenset({"minutes"}),
     "risk.unavailable": _HOTLINE,
     "risk.title": _NONE,
     "risk.flags_heading": _NONE,

@@ -6,6 +6,7 @@ Telegram HTML plus buttons) and events for the caller to store. States are in `s
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable
@@ -552,12 +553,27 @@ class Dialogue:
 
     # ---- actions (buttons) -----------------------------------------------------------
     def action(
-        self, action: Action | str | None, saved: str | None, retention_days: int
+        self,
+        action: Action | str | None,
+        saved: str | None,
+        retention_days: int,
+        asked_ago: dt.timedelta | None = None,
     ) -> Outcome:
         """Handle a button press (its action, or its callback data); unknown or stale actions,
         and counsellors' actions, get the menu again. Every button leaves a pending mode
-        (only "Check a job offer" starts one)."""
-        return _leaving_modes(self._action(action, saved, retention_days))
+        (only "Check a job offer" starts one). A "yes" to a question asked longer ago than
+        `states.CONFIRM_TIMEOUT` (`asked_ago`: the age of the message with the button) is not
+        acted on, and the person is told so."""
+        pressed = decode(action) if action is None or isinstance(action, str) else action
+        saying_yes = (isinstance(pressed, Consent) and pressed.agree) or (
+            isinstance(pressed, ConfirmForget) and pressed.erase
+        )
+        if saying_yes and asked_ago is not None and asked_ago > states.CONFIRM_TIMEOUT:
+            lang = ui_language(saved)
+            minutes = int(states.CONFIRM_TIMEOUT.total_seconds() // 60)
+            expired = Reply(self._t(lang, "confirm.expired", minutes=minutes))
+            return _leaving_modes(Outcome([expired, self.menu(lang)]))
+        return _leaving_modes(self._action(pressed, saved, retention_days))
 
     def _action(
         self, action: Action | str | None, saved: str | None, retention_days: int

@@ -39,6 +39,8 @@ class Standing(NamedTuple):
 
 MODE_TIMEOUT = dt.timedelta(minutes=30)
 """A wait for an advert ends after this long without one."""
+CONFIRM_TIMEOUT = dt.timedelta(minutes=15)
+"""A question waiting for "yes" (erase everything, connect me to a counsellor) ends after this."""
 CONVERSATION_GAP = dt.timedelta(hours=24)
 """After this long without a note, a conversation is new (the Russian note is shown again)."""
 

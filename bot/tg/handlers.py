@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -143,8 +144,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     data = query.data or ""
+    shown = query.message.date if query.message is not None else None
+    asked_ago = dt.datetime.now(dt.UTC) - shown if shown is not None else None
     await _respond(
-        update, context, lambda d, lang, state, svc: d.action(data, lang, svc.retention_days)
+        update,
+        context,
+        lambda d, lang, state, svc: d.action(data, lang, svc.retention_days, asked_ago),
     )
 
 
