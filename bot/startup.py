@@ -338,7 +338,7 @@ def load_knowledge(settings: Settings) -> Knowledge:
     from bot.knowledge import Knowledge
 
     try:
-        return Knowledge.load(settings.content_dir, settings.models_dir)
+        return Knowledge.load(settings.content_dir, settings.models_dir, encoder=settings.encoder)
     except ContentError as exc:
         raise StartupError(
             f"the content has errors, the bot will not start until they are fixed: {exc} — "

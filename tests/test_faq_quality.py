@@ -1,6 +1,9 @@
-"""FAQ understanding on held-out paraphrases that are not in the content.
+"""FAQ understanding on held-out paraphrases that are not in the content (Russian ones are
+searched and answered in Ukrainian).
 
-The floors are the figures measured with `perevir evaluate faq`, minus a small margin: a
+The floors are the figures measured with `perevir evaluate faq` (lexical and semantic matching
+blended, 2026-12-03: top-1 uk 85.7 %, en 89.0 %, ru 96.2 %; answered right 72.6 / 77.3 /
+82.5 %; wrong answers 5.6 / 5.2 / 1.1 %; off-topic answered 1, 1, 0), minus a small margin: a
 change that makes the bot understand people worse fails here.
 """
 
@@ -12,9 +15,11 @@ from bot.config import EVALUATION_DIR
 from bot.knowledge import Knowledge
 from bot.quality.faq_eval import LanguageScore, evaluate_faq, load_eval_items
 
-TOP1_FLOOR = {"uk": 0.75, "en": 0.78}
-MAX_WRONG_ANSWER_RATE = 0.09
-MAX_OFF_TOPIC_ANSWERED = 2
+LANGUAGES = ("uk", "en", "ru")
+TOP1_FLOOR = {"uk": 0.83, "en": 0.86, "ru": 0.92}
+ANSWERED_RIGHT_FLOOR = {"uk": 0.70, "en": 0.74, "ru": 0.78}
+MAX_WRONG_ANSWER_RATE = 0.07
+MAX_OFF_TOPIC_ANSWERED = 1
 
 
 @pytest.fixture(scope="module")
@@ -23,27 +28,34 @@ def scores(knowledge: Knowledge) -> dict[str, LanguageScore]:
 
 
 def test_the_held_out_set_is_large_enough(scores: dict[str, LanguageScore]) -> None:
-    for lang in ("uk", "en"):
+    for lang in LANGUAGES:
         assert scores[lang].questions >= 60
         assert scores[lang].out_of_scope >= 15
 
 
-@pytest.mark.parametrize("lang", ["uk", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_top1_accuracy_stays_above_the_measured_floor(
     scores: dict[str, LanguageScore], lang: str
 ) -> None:
     assert scores[lang].top1_accuracy >= TOP1_FLOOR[lang]
 
 
-@pytest.mark.parametrize("lang", ["uk", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_bot_rarely_answers_with_a_wrong_entry(
     scores: dict[str, LanguageScore], lang: str
 ) -> None:
     assert scores[lang].wrong_answer_rate <= MAX_WRONG_ANSWER_RATE
 
 
-@pytest.mark.parametrize("lang", ["uk", "en"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_small_talk_and_unrelated_questions_are_not_answered(
     scores: dict[str, LanguageScore], lang: str
 ) -> None:
     assert scores[lang].out_of_scope_answered <= MAX_OFF_TOPIC_ANSWERED
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_most_questions_are_answered_with_the_right_entry(
+    scores: dict[str, LanguageScore], lang: str
+) -> None:
+    assert scores[lang].answer_accuracy >= ANSWERED_RIGHT_FLOOR[lang]

@@ -108,3 +108,25 @@ def test_every_training_file_states_its_provenance() -> None:
     for path in sorted((PROJECT_ROOT / "training_data" / "routing").glob("*.yaml")):
         head = path.read_text(encoding="utf-8")[:800]
         assert head.startswith("#") and "blind to evaluation/routing" in head, path.name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Можна з живою   людиною поговорити?",
+        "a",
+        "I paid 600 € to the agent — now he BLOCKED me!!",
+        "chy mozhna pracyuvaty po bezvizu\tv polshchi\n\nдякую",
+        "",
+    ],
+)
+def test_the_features_are_those_scikit_learn_would_make(text: str) -> None:
+    """The router makes its n-grams itself (scikit-learn is not imported at run time)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from bot.routing.model import char_features, word_features
+
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    words = TfidfVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b").build_analyzer()
+    assert char_features(text) == chars(text)
+    assert word_features(text) == words(text)

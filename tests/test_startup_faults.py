@@ -224,9 +224,7 @@ def _move_npy(risk: Path) -> None:
 def known_faq_index(knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch) -> None:
     """Knowledge.load builds the FAQ index anew, which takes tens of seconds; it does not depend on
     the model, so the session's index of the same content is reused."""
-    monkeypatch.setattr(
-        "bot.knowledge.build_faq_index", lambda _content, _lemmatizer: knowledge.faq
-    )
+    monkeypatch.setattr("bot.knowledge.build_faq_index", lambda *_args, **_kwargs: knowledge.faq)
 
 
 @pytest.mark.usefixtures("known_faq_index")

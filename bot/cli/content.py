@@ -43,6 +43,7 @@ def content_index(
 
     from bot.content import load_content
     from bot.faq import artefact
+    from bot.faq.encoder import load_encoder
     from bot.knowledge import build_faq_index, faq_fingerprint
     from bot.nlp import Lemmatizer
 
@@ -51,12 +52,22 @@ def content_index(
     folder = (models_dir or config.models_dir) / "faq"
     built_from = faq_fingerprint(content)
     lemmatizer = Lemmatizer()
-    if if_stale and artefact.load(folder, built_from, lemmatizer.lemmas) is not None:
+    encoder = load_encoder()
+    if if_stale and artefact.load(folder, built_from, lemmatizer.lemmas, encoder) is not None:
         typer.echo(f"The FAQ index in {folder} matches the content.")
         return
     started = time.perf_counter()
-    artefact.save(build_faq_index(content, lemmatizer), folder, built_from)
-    typer.echo(f"Wrote {folder} in {time.perf_counter() - started:.1f} s.")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        typer.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)
+
+    known = artefact.stored_embeddings(folder, encoder.name) if encoder is not None else None
+    index = build_faq_index(content, lemmatizer, encoder, known, progress)
+    artefact.save(index, folder, built_from)
+    how = f"with {encoder.name}" if encoder is not None else "lexical only (no encoder)"
+    typer.echo(f"Wrote {folder} ({how}) in {time.perf_counter() - started:.1f} s.")
+    for lang, measured in index.measured.items():
+        typer.echo(f"  {lang}: chosen by cross-validation on the phrasings: {measured}")
 
 
 @app.command("preview")

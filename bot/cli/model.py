@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -172,9 +172,26 @@ def _advice(result: CheckResult, content_dir: Path) -> str:
 def check_ad(
     source: Annotated[str, typer.Argument(help="A file with the advert, or - for stdin.")] = "-",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jsonl: Annotated[
+        str | None,
+        typer.Option("--jsonl", help='A file (or -) of {"text"} lines: one check each.'),
+    ] = None,
 ) -> None:
-    """Check a job advert for red flags."""
+    """Check a job advert for red flags (or one per line with --jsonl)."""
     from bot.risk.report import check_result_text
+
+    if jsonl is not None:
+        from bot.cli.batch import answer_each
+
+        config = settings()
+        model = risk_model(config)
+
+        def one(request: dict[str, Any]) -> Mapping[str, Any]:
+            result = model.check(request["text"])
+            return shapes.check_ad_json(result, _advice(result, config.content_dir))
+
+        answer_each(jsonl, one)
+        return
 
     raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     text = raw.decode("utf-8", errors="replace")

@@ -8,18 +8,22 @@ are then calibrated: a second, small logistic regression learns from cross-valid
 predictions (each phrasing predicted by a model that never saw it) how often the top entry is
 right for a given top probability and margin. That calibrated probability picks the band;
 when "out of scope" is likelier than every entry, the bot offers no suggestions.
+
+With an encoder (`bot/faq/encoder.py`), a question the lexical model is not sure of is also
+matched by meaning (`bot/faq/semantic.py`): the two are blended and calibrated anew.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from bot.domain.faq import (
     ANSWER_THRESHOLD,
@@ -29,8 +33,11 @@ from bot.domain.faq import (
     FaqDocument,
     FaqMatch,
 )
+from bot.faq.encoder import Encoder
+from bot.faq.semantic import Progress, SemanticPart, fit_semantic
 from bot.nlp.features import Analyzer, TfidfSpace, lemma_features
 
+log = logging.getLogger(__name__)
 FOLDS = 5
 ALPHA = 1e-4
 OUT_OF_SCOPE = "__out_of_scope__"
@@ -44,7 +51,9 @@ def answer_sentences(answer: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(plain) if len(s.split()) > 3]
 
 
-def _fit(x: sparse.csr_matrix, y: NDArray[np.int64]) -> SGDClassifier:
+def _fit(x: sparse.csr_matrix, y: NDArray[np.int64]) -> Any:
+    from sklearn.linear_model import SGDClassifier  # only when training (a second to import)
+
     model = SGDClassifier(loss="log_loss", alpha=ALPHA, random_state=0, max_iter=100, tol=1e-4)
     model.fit(x, y)
     return model
@@ -78,6 +87,8 @@ def _calibrate(
     feats = _calibration_features(cv_probs, oos)
     entries = np.delete(cv_probs, oos, axis=1)
     right = (entries.argmax(axis=1) == y) & (y != oos)
+    from sklearn.linear_model import LogisticRegression
+
     calibrator = LogisticRegression(C=1.0)
     calibrator.fit(feats, right.astype(int))
     return np.concatenate([calibrator.coef_[0], calibrator.intercept_]).astype(np.float64)
@@ -175,13 +186,43 @@ class LanguageIndex:
         z = float(x @ self.calibration[:3] + self.calibration[3])
         return float(1.0 / (1.0 + np.exp(-z)))
 
+    def semantic_rows(self) -> NDArray[np.int64]:
+        """The rows semantic matching compares with: phrasings and out-of-scope examples."""
+        return np.nonzero(self.is_phrasing | (self.owners == self.oos))[0]
+
+    def fit_semantic(
+        self, encoder: Encoder, progress: Progress | None = None
+    ) -> tuple[SemanticPart, dict[str, object]]:
+        """Embed this language's phrasings and choose the blend by cross-validation."""
+        rows = self.semantic_rows()
+        cv = self.cv_probs[rows]
+        feats = _calibration_features(cv, self.oos)
+        z = feats @ self.calibration[:3] + self.calibration[3]
+        confidence = 1.0 / (1.0 + np.exp(-z))
+        texts = [self.texts[int(i)] for i in rows]
+        return fit_semantic(
+            texts, self.owners[rows], cv, confidence, self.oos + 1, encoder, progress
+        )
+
 
 class FaqIndex:
     """Per-language retrieval over FAQ entries with a calibrated confidence."""
 
-    def __init__(self, indexes: Mapping[str, LanguageIndex], analyze: Analyzer) -> None:
+    def __init__(
+        self,
+        indexes: Mapping[str, LanguageIndex],
+        analyze: Analyzer,
+        semantic: Mapping[str, SemanticPart] | None = None,
+        encoder: Encoder | None = None,
+        measured: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> None:
         self._analyze = analyze
         self._indexes = dict(indexes)
+        self.semantic = dict(semantic or {}) if encoder is not None else {}
+        """Per language, what semantic matching adds (empty without an encoder)."""
+        self.encoder = encoder
+        self.measured = dict(measured or {})
+        """Per language, the cross-validated figures the blend was chosen by."""
 
     @classmethod
     def build(
@@ -189,17 +230,23 @@ class FaqIndex:
         documents: Mapping[str, Sequence[FaqDocument]],
         analyze: Analyzer,
         out_of_scope: Mapping[str, Sequence[str]] | None = None,
+        encoder: Encoder | None = None,
+        progress: Progress | None = None,
     ) -> FaqIndex:
-        """Train the index of some FAQ documents (seconds; `bot.faq.artefact` keeps the result)."""
+        """Train the index of some FAQ documents (seconds; with an encoder, a minute more to
+        embed the phrasings; `bot.faq.artefact` keeps the result)."""
         out_of_scope = out_of_scope or {}
-        return cls(
-            {
-                lang: LanguageIndex.fit(lang, docs, out_of_scope.get(lang, ()), analyze)
-                for lang, docs in documents.items()
-                if docs
-            },
-            analyze,
-        )
+        indexes = {
+            lang: LanguageIndex.fit(lang, docs, out_of_scope.get(lang, ()), analyze)
+            for lang, docs in documents.items()
+            if docs
+        }
+        semantic: dict[str, SemanticPart] = {}
+        measured: dict[str, Mapping[str, object]] = {}
+        if encoder is not None:
+            for lang, index in indexes.items():
+                semantic[lang], measured[lang] = index.fit_semantic(encoder, progress)
+        return cls(indexes, analyze, semantic, encoder, measured)
 
     @property
     def indexes(self) -> Mapping[str, LanguageIndex]:
@@ -218,12 +265,26 @@ class FaqIndex:
         if not lemmas:
             return FaqMatch(None, 0.0, Band.MISS, (), None)
         probs = index.probabilities(lemmas)
-        confidence = round(index.calibrated(probs), 4)
+        confidence = index.calibrated(probs)
+        answer_at = ANSWER_THRESHOLD
+        semantic = self.semantic.get(lang)
+        if semantic is not None and self.encoder is not None and confidence < semantic.sure_at:
+            try:
+                scores = semantic.scores(self.encoder.encode([text])[0])
+            except Exception as exc:  # an optional model's fault: the lexical answer stands
+                log.warning(
+                    "the encoder failed (%s); this question is matched lexically",
+                    type(exc).__name__,
+                )
+            else:
+                probs, confidence = semantic.blend(probs, scores)
+                answer_at = semantic.answer_at
+        confidence = round(confidence, 4)
         entries = probs[: index.oos]
         order = np.argsort(-entries, kind="stable")
         best = index.entry_ids[int(order[0])]
         ranked = tuple(index.entry_ids[int(i)] for i in order[:SUGGESTIONS])
-        if confidence >= ANSWER_THRESHOLD:
+        if confidence >= answer_at:
             return FaqMatch(best, confidence, Band.ANSWER, (), best, ranked)
         if confidence >= SUGGEST_THRESHOLD and probs[index.oos] < entries.max():
             return FaqMatch(None, confidence, Band.SUGGEST, ranked, best, ranked)
@@ -248,3 +309,13 @@ class FaqIndex:
             for j in np.nonzero(index.is_phrasing)[0]
         ]
         return pairs, index.phrasings
+
+
+def known_embeddings(index: FaqIndex) -> dict[str, NDArray[np.float32]]:
+    """Text → vector of every phrasing an index embedded (to reuse when it is rebuilt)."""
+    known: dict[str, NDArray[np.float32]] = {}
+    for lang, semantic in index.semantic.items():
+        part = index.indexes[lang]
+        for row, text in zip(part.semantic_rows(), semantic.embeddings, strict=True):
+            known[part.texts[int(row)]] = text
+    return known

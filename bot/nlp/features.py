@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 def lemma_features(lemmas: Sequence[str], char_ngrams: tuple[int, int] = (3, 5)) -> list[str]:
@@ -36,6 +35,8 @@ class TfidfSpace:
     @classmethod
     def fit(cls, documents: Iterable[list[str]], min_df: int = 1) -> TfidfSpace:
         """Fit vocabulary and IDF with scikit-learn on already-extracted feature lists."""
+        from sklearn.feature_extraction.text import TfidfVectorizer  # only when training
+
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df)
         vectorizer.fit(list(documents))
         vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}

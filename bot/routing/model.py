@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -19,7 +20,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.domain.routing import Route
 from bot.domain.translit import looks_transliterated, to_cyrillic
@@ -34,10 +34,10 @@ TOOLS = ("scikit-learn", "numpy", "scipy")
 OPEN = frozenset({Route.QUESTION, Route.ADVERT, Route.SITUATION, Route.DANGER})
 """The kinds the rules leave open; the model may name another kind only when it is confident."""
 
-_CHARS = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True).build_analyzer()
-_WORDS = TfidfVectorizer(
-    analyzer="word", ngram_range=(1, 2), lowercase=True, token_pattern=r"(?u)\b\w+\b"
-).build_analyzer()
+CHAR_RANGE = (2, 5)
+WORD_RANGE = (1, 2)
+_TOKEN = re.compile(r"(?u)\b\w+\b")
+_SPACES = re.compile(r"\s\s+")
 
 
 class RouterError(Exception):
@@ -50,13 +50,31 @@ def prepared(text: str) -> str:
 
 
 def char_features(text: str) -> list[str]:
-    """Character 2- to 5-grams inside word boundaries, lower-cased."""
-    return list(_CHARS(text))
+    """Character 2- to 5-grams inside word boundaries, lower-cased (as scikit-learn's
+    `char_wb` analyzer makes them, without importing it at run time)."""
+    low, high = CHAR_RANGE
+    out: list[str] = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            offset = 0
+            out.append(padded[offset : offset + n])
+            while offset + n < len(padded):
+                offset += 1
+                out.append(padded[offset : offset + n])
+            if offset == 0:  # a word shorter than n is counted once
+                break
+    return out
 
 
 def word_features(text: str) -> list[str]:
-    """Word unigrams and bigrams, lower-cased."""
-    return list(_WORDS(text))
+    """Word unigrams and bigrams, lower-cased (as scikit-learn's `word` analyzer)."""
+    tokens = _TOKEN.findall(text.lower())
+    low, high = WORD_RANGE
+    out: list[str] = []
+    for n in range(low, min(high, len(tokens)) + 1):
+        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
 
 
 def _version(package: str) -> str:

@@ -1,0 +1,87 @@
+"""Cold starts, each a fresh process: `perevir ask --json hello`, `perevir content check` when
+nothing changed, and `perevir run` until its first poll of a local Bot API server. The yardstick
+is a bare `python -c pass` in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from benchmarks.report import Row
+from bot.config import PROJECT_ROOT
+
+RUNS = 5
+PEREVIR = [sys.executable, "-m", "bot.cli"]
+ASK_TARGET_S = 2.0
+CHECK_TARGET_S = 5.0
+POLL_TARGET_S = 3.0
+
+
+def _wall(command: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True, cwd=PROJECT_ROOT, env=env)
+    return time.perf_counter() - started
+
+
+def _row(name: str, samples: list[float], target: float | None = None) -> Row:
+    p50 = statistics.median(samples)
+    return Row(
+        name,
+        p50,
+        max(samples),
+        "s",
+        str(len(samples)),
+        f"median ≤ {target:g} s" if target else "",
+        p50 <= target if target else None,
+        note="max shown as p99" if len(samples) < 20 else "",
+    )
+
+
+async def _first_poll(env: dict[str, str]) -> float:
+    """Seconds from spawning `perevir run` to its first getUpdates on a local Bot API server."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    from tests.support.bot_api import BotApiServer
+
+    async with BotApiServer() as server:
+        env = env | {
+            "TELEGRAM_BOT_TOKEN": "123456:TEST-token-for-the-local-server-only",
+            "PEREVIR_TELEGRAM_API_URL": server.base_url,
+            "PEREVIR_PSEUDONYM_KEY": "benchmark-only-key-0123456789abcdef",
+        }
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            *PEREVIR,
+            "run",
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await server.wait_for(lambda: server.calls("getUpdates"), timeout=60)
+            return time.perf_counter() - started
+        finally:
+            process.terminate()
+            await process.wait()
+
+
+def bench_cold() -> list[Row]:
+    """Median wall seconds of each cold start over `RUNS` fresh processes."""
+    with tempfile.TemporaryDirectory() as data:
+        env = os.environ | {"PEREVIR_DATA_DIR": data}
+        bare = [_wall([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
+        ask = [_wall([*PEREVIR, "ask", "--json", "hello"], env) for _ in range(RUNS)]
+        check = [_wall([*PEREVIR, "content", "check", "--summary"], env) for _ in range(3)]
+        polls = [asyncio.run(_first_poll(env)) for _ in range(3)]
+    return [
+        _row("yardstick: a bare `python -c pass`", bare),
+        _row("cold `perevir ask --json hello`", ask, ASK_TARGET_S),
+        _row("cold `perevir content check` (nothing changed)", check, CHECK_TARGET_S),
+        _row("cold `perevir run` until its first poll", polls, POLL_TARGET_S),
+    ]
