@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.knowledge import Knowledge
 
     rows = step("start-up and memory in a fresh process", bench_memory)
+    from benchmarks.cold import bench_cold
+
+    rows += step("cold starts (fresh processes)", bench_cold)
     knowledge = Knowledge.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
     rows += step("FAQ path", lambda: bench_faq(knowledge))
     from benchmarks.routing import bench_routing

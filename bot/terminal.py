@@ -125,19 +125,24 @@ class Terminal:
             parts.append("\n".join(lines))
         return "\n\n".join(parts)
 
-    def _choice(self, line: str) -> str | None:
-        """The button a typed number stands for, if it is one of the choices shown."""
+    def _chosen(self, line: str) -> int | None:
+        """The index of the choice a typed number stands for, if it is one shown."""
         stripped = line.strip()
         if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.choices):
-            return self.choices[int(stripped) - 1]
+            return int(stripped) - 1
         return None
+
+    def _choice(self, line: str) -> str | None:
+        """The button a typed number stands for, if it is one of the choices shown."""
+        index = self._chosen(line)
+        return self.choices[index] if index is not None else None
 
     def _shown_ago(self, line: str) -> dt.timedelta | None:
         """How long ago the typed choice was shown."""
-        stripped = line.strip()
-        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.shown_at):
-            return dt.timedelta(seconds=time.monotonic() - self.shown_at[int(stripped) - 1])
-        return None
+        index = self._chosen(line)
+        if index is None:
+            return None
+        return dt.timedelta(seconds=time.monotonic() - self.shown_at[index])
 
     # ---- what arrives -------------------------------------------------------------------
     def _shown(self, item: Queued, lang: str) -> Reply | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import shapes
-from bot.cli.shared import content_or_exit, settings, startup_faults
+from bot.cli.shared import content_or_exit, progress, settings, startup_faults
 
 app = typer.Typer(help="Check and preview the content editors write.", no_args_is_help=True)
 
@@ -57,9 +57,6 @@ def content_index(
         typer.echo(f"The FAQ index in {folder} matches the content.")
         return
     started = time.perf_counter()
-
-    def progress(stage: str, done: int, total: int) -> None:
-        typer.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)
 
     known = artefact.stored_embeddings(folder, encoder.name) if encoder is not None else None
     index = build_faq_index(content, lemmatizer, encoder, known, progress)

@@ -36,8 +36,12 @@ def evaluate_routing_command(
     rules_only: Annotated[
         bool, typer.Option("--rules-only", help="Without the trained router (its fallback).")
     ] = False,
+    external: Annotated[
+        Path | None, typer.Option(help="../shared/data/external: real adverts, routed too.")
+    ] = None,
 ) -> None:
     """Confusion matrix, precision and recall per kind, and the two guarded error rates."""
+    from bot.domain.routing import Route
     from bot.knowledge import load_router
     from bot.quality.routing_eval import (
         ADVERT_AS_QUESTION_LIMIT,
@@ -69,6 +73,16 @@ def evaluate_routing_command(
             f"Ukrainian in Latin letters routed right: {scores.translit_right} of "
             f"{scores.translit_total}"
         )
+    if external is not None:
+        from bot.quality.routing_eval import route_external_adverts
+
+        judge = router.judge if router is not None else None
+        for name, real in route_external_adverts(external, judge).items():
+            typer.echo(
+                f"real adverts in {name}: {real.total}, routed as adverts "
+                f"{real.recall(Route.ADVERT):.1%}, answered as a question or a story "
+                f"{real.advert_as_question:.1%} (limit {ADVERT_AS_QUESTION_LIMIT:.0%})"
+            )
     if show_failures:
         for item, got in scores.wrong:
             typer.echo(f"  {item.id}: {item.label.value} -> {got.value}: {item.text[:90]!r}")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.cli import shapes
-from bot.cli.shared import risk_model, settings
+from bot.cli.shared import progress, risk_model, settings
 
 if TYPE_CHECKING:
     from bot.risk.model import CheckResult
@@ -34,11 +34,11 @@ def data_split() -> None:
 def routing_shortcuts() -> None:
     """Check the router's training data for shortcuts: surface features alone, and the
     cross-validated router on messages that go against a surface cue."""
-    from bot.domain.routing import Route, route
+    from bot.domain.routing import route
     from bot.routing.data import ROUTING_SET, load_items, load_pool, training_files
-    from bot.routing.model import RouterModel, decide
+    from bot.routing.model import RouterModel
     from bot.routing.shortcuts import against_the_cues, check
-    from bot.routing.train import CONFIDENT, cross_validated
+    from bot.routing.train import CONFIDENT, cross_validated, routed
 
     pool = load_pool(training_files())
     report = check(pool)
@@ -49,25 +49,16 @@ def routing_shortcuts() -> None:
     )
     for kind, shares in report.per_feature_share.items():
         typer.echo(f"  {kind:10} " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
-    confident = RouterModel.load(settings().models_dir / "router").confident
-    probabilities = cross_validated(pool)
-
-    def judged(probs: dict[Route, float]) -> Callable[[str], Route]:
-        return lambda _text: decide(probs, confident)
-
-    routed = [
-        route(i.text, forwarded=i.forwarded, judge=judged(p)).route
-        for i, p in zip(pool, probabilities, strict=True)
-    ]
-    held = load_items(ROUTING_SET / "test.yaml")
     router = RouterModel.load(settings().models_dir / "router")
+    routed_pool = routed(pool, cross_validated(pool), router.confident)
+    held = load_items(ROUTING_SET / "test.yaml")
     routed_test = [route(i.text, forwarded=i.forwarded, judge=router.judge).route for i in held]
     typer.echo(
         f"\nRouted right against a surface cue (cross-validated on the pool | held-out test; "
         f"thresholds tried {CONFIDENT}):"
     )
     test_cues = against_the_cues(held, routed_test)
-    for name, (n, right) in against_the_cues(pool, routed).items():
+    for name, (n, right) in against_the_cues(pool, routed_pool).items():
         tn, tright = test_cues[name]
         typer.echo(f"  {name:34} {right:4d}/{n:<4d} | {tright:3d}/{tn}")
 
@@ -100,9 +91,6 @@ def train(
         except ModelError as exc:
             typer.echo(f"{exc}: training.")
     started = time.perf_counter()
-
-    def progress(stage: str, done: int, total: int) -> None:
-        typer.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)
 
     model = train_model(progress=progress)
     test = split_examples(load_examples(), load_splits())["test"]
@@ -138,10 +126,9 @@ def _train_router(folder: Path, if_stale: bool) -> None:
             typer.echo(f"{exc}: training.")
     started = time.perf_counter()
 
-    def progress(stage: str, done: int, total: int) -> None:
-        typer.echo(f"\r  router {stage}: {done}/{total}", nl=done == total, err=True)
-
-    router = train_router(files, progress)
+    router = train_router(
+        files, lambda stage, done, total: progress(f"router {stage}", done, total)
+    )
     held_out = evaluate_routing(load_items(ROUTING_SET / "test.yaml"), router.judge)
     router.card["held_out_test"] = {"report_only": True, **summary(held_out)}
     router.save(folder)

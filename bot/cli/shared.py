@@ -71,3 +71,8 @@ def content_or_exit(settings: Settings) -> Content:
         for problem in exc.problems:
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(1) from None
+
+
+def progress(stage: str, done: int, total: int) -> None:
+    """One progress line on standard error, rewritten in place, ended when `done == total`."""
+    typer.echo(f"\r  {stage}: {done}/{total}", nl=done == total, err=True)

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.domain.routing import Route, RouteJudge, route
 from bot.routing.data import RoutingItem, load_items
 
-__all__ = ["RoutingItem", "RoutingScores", "evaluate_routing", "load_items", "summary"]
+__all__ = [
+    "RoutingItem",
+    "RoutingScores",
+    "evaluate_routing",
+    "load_items",
+    "route_external_adverts",
+    "summary",
+]
 
 STORY_AS_ADVERT_LIMIT = 0.02
 """At most 2 % of personal stories may be shown a risk card."""
@@ -119,3 +127,21 @@ def confusion_table(scores: RoutingScores) -> str:
             f"{want.value:15} {cells}  {scores.precision(want):5.1%} {scores.recall(want):6.1%}"
         )
     return "\n".join(lines)
+
+
+def route_external_adverts(folder: Path, judge: RouteJudge | None) -> dict[str, RoutingScores]:
+    """Real adverts nobody on the project wrote (../shared/data/external), pasted as text:
+    per file, how they are routed (every one labelled an advert)."""
+    from bot.risk.evaluate import EXTERNAL_ADVERTS, read_jsonl
+
+    out = {}
+    for name in EXTERNAL_ADVERTS:
+        path = folder / name
+        if not path.exists():
+            continue
+        items = [
+            RoutingItem(str(ad["id"]), "en", Route.ADVERT, f"{ad.get('title', '')}\n{ad['text']}")
+            for ad in read_jsonl(path)
+        ]
+        out[name] = evaluate_routing(items, judge)
+    return out

@@ -151,7 +151,12 @@ def write_charts(
     return [pr_path, cm_path]
 
 
-def _read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
+EXTERNAL_ADVERTS = ("locanto_ie_ads.jsonl", "emscad_subset.jsonl")
+"""The files of real adverts in ../shared/data/external (read for measuring, never copied)."""
+
+
+def read_jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    """The objects of a JSON-lines file."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
@@ -164,7 +169,7 @@ def evaluate_external(model: RiskModel, folder: Path) -> dict[str, Any]:
     irish_path = folder / "locanto_ie_ads.jsonl"
     if irish_path.exists():
         rows = []
-        for ad in _read_jsonl(irish_path):
+        for ad in read_jsonl(irish_path):
             check = model.check(f"{ad.get('title', '')}\n{ad.get('text', '')}", "en")
             rows.append((check.assessment.score, check.assessment.level, ad, check))
         n = len(rows)
@@ -195,7 +200,7 @@ def evaluate_external(model: RiskModel, folder: Path) -> dict[str, Any]:
             "fraudulent": defaultdict(int),
             "legitimate": defaultdict(int),
         }
-        for ad in _read_jsonl(emscad_path):
+        for ad in read_jsonl(emscad_path):
             check = model.check(f"{ad.get('title', '')}\n{ad.get('text', '')}", "en")
             kind = "fraudulent" if int(ad.get("fraudulent", 0)) else "legitimate"
             counts[kind]["n"] += 1

@@ -52,14 +52,19 @@ def fit(items: Sequence[RoutingItem], c: float = C) -> RouterModel:
 
 
 def cross_validated(
-    items: Sequence[RoutingItem], progress: Progress | None = None
+    items: Sequence[RoutingItem],
+    progress: Progress | None = None,
+    *,
+    extra: Sequence[RoutingItem] = (),
+    c: float = C,
 ) -> list[dict[Route, float]]:
-    """Each message's probabilities from a router that did not learn from it."""
+    """Each message's probabilities from a router that did not learn from it (`extra`: always
+    learnt from)."""
     labels = [item.label.value for item in items]
     out: list[dict[Route, float]] = [{} for _ in items]
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(items, labels)
     for done, (train_rows, test_rows) in enumerate(folds, start=1):
-        model = fit([items[i] for i in train_rows])
+        model = fit([items[i] for i in train_rows] + list(extra), c)
         for i in test_rows:
             out[i] = model.probabilities(items[i].text)
         if progress is not None:
@@ -67,17 +72,28 @@ def cross_validated(
     return out
 
 
+def routed(
+    items: Sequence[RoutingItem], probabilities: Sequence[dict[Route, float]], confident: float
+) -> list[Route]:
+    """The whole decision (rules first, then the model) for each message, given its text's
+    probabilities."""
+
+    def judge_of(probs: dict[Route, float]) -> Callable[[str], Route]:
+        return lambda _text: decide(probs, confident)
+
+    return [
+        route(item.text, forwarded=item.forwarded, judge=judge_of(probs)).route
+        for item, probs in zip(items, probabilities, strict=True)
+    ]
+
+
 def scored(
     items: Sequence[RoutingItem], probabilities: Sequence[dict[Route, float]], confident: float
 ) -> RoutingScores:
-    """The whole decision (rules first, then the model) scored, given each text's probabilities."""
+    """The whole decision scored, given each text's probabilities."""
     scores = RoutingScores()
-    for item, probs in zip(items, probabilities, strict=True):
-
-        def judge(text: str, probs: dict[Route, float] = probs) -> Route:
-            return decide(probs, confident)
-
-        scores.add(item, route(item.text, forwarded=item.forwarded, judge=judge).route)
+    for item, got in zip(items, routed(items, probabilities, confident), strict=True):
+        scores.add(item, got)
     return scores
 
 
@@ -99,13 +115,13 @@ def choose_confident(
     best: tuple[int, float] | None = None
     for confident in CONFIDENT:
         scores = scored(items, probabilities, confident)
-        costs[str(confident)] = cost(scores)
+        costs[str(confident)] = errors = cost(scores)
         guarded = (
             scores.story_as_advert <= STORY_AS_ADVERT_LIMIT
             and scores.advert_as_question <= ADVERT_AS_QUESTION_LIMIT
         )
-        if guarded and (best is None or cost(scores) <= best[0]):
-            best = (cost(scores), confident)
+        if guarded and (best is None or errors <= best[0]):
+            best = (errors, confident)
     return (best[1] if best is not None else CONFIDENT[-1]), costs
 
 
@@ -141,15 +157,9 @@ def choices(
 
     dev = load_pool([ROUTING_SET / f"{s}.yaml" for s in DEV_SPLITS])
     extra = load_pool(sorted(TRAINING_DIR.glob("*.yaml")))
-    labels = [item.label.value for item in dev]
     out: list[tuple[float, float, RoutingScores]] = []
     for c in c_values:
-        probabilities: list[dict[Route, float]] = [{} for _ in dev]
-        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(dev, labels)
-        for train_rows, test_rows in folds:
-            model = fit([dev[i] for i in train_rows] + extra, c)
-            for i in test_rows:
-                probabilities[i] = model.probabilities(dev[i].text)
+        probabilities = cross_validated(dev, extra=extra, c=c)
         out.extend((c, t, scored(dev, probabilities, t)) for t in CONFIDENT)
         if progress is not None:
             progress("choices", len(out) // len(CONFIDENT), len(c_values))
