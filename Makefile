@@ -44,7 +44,7 @@ model: $(STAMP)
 	$(BIN)/perevir content index --if-stale
 
 unit: $(STAMP) model
-	$(BIN)/perevir content check --summary
+	$(BIN)/perevir content check --summary --strict
 	$(BIN)/python -m pytest -q -n auto --durations=10
 
 test: lint types unit

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every benchmark and print a plain table, then a Markdown summary."""
     args = parse(argv)
     started, where = time.perf_counter(), machine()
-    from benchmarks.faq import bench_faq
+    from benchmarks.faq import bench_faq, bench_held_out
     from benchmarks.memory import bench_memory
     from benchmarks.risk import bench_checks, bench_load
     from bot.config import PROJECT_ROOT
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += step("cold starts (fresh processes)", bench_cold)
     knowledge = Knowledge.load(PROJECT_ROOT / "content", PROJECT_ROOT / "models")
     rows += step("FAQ path", lambda: bench_faq(knowledge))
+    rows += step("FAQ on held-out questions", lambda: bench_held_out(knowledge))
     from benchmarks.routing import bench_routing
 
     rows += step("routing", lambda: bench_routing(PROJECT_ROOT / "models" / "router"))

@@ -1,6 +1,7 @@
 """Cold starts, each a fresh process: `perevir ask --json hello`, `perevir content check` when
-nothing changed, and `perevir run` until its first poll of a local Bot API server. The yardstick
-is a bare `python -c pass` in the same run."""
+nothing changed, and `perevir run` until its first poll of a local Bot API server, with the
+running bot's resident memory after it answered 20 messages. The yardstick is a bare
+`python -c pass` in the same run."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ PEREVIR = [sys.executable, "-m", "bot.cli"]
 ASK_TARGET_S = 2.0
 CHECK_TARGET_S = 5.0
 POLL_TARGET_S = 3.0
+RSS_TARGET_MB = 300.0
+WARM_UP = (
+    "роботодавець забрав паспорт",
+    "my employer took my passport",
+    "Як легально працювати в Польщі?",
+    "Терміново! Робота в Німеччині, 3000 євро, без досвіду, оплата за візу 200 євро наперед, "
+    "пишіть у Viber",
+)
 
 
 def _wall(command: list[str], env: dict[str, str] | None = None) -> float:
@@ -42,8 +51,18 @@ def _row(name: str, samples: list[float], target: float | None = None) -> Row:
     )
 
 
-async def _first_poll(env: dict[str, str]) -> float:
-    """Seconds from spawning `perevir run` to its first getUpdates on a local Bot API server."""
+def _rss_mb(pid: int) -> float:
+    """The resident memory of a process in MB (1 MB = 2^20 bytes)."""
+    with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise LookupError("VmRSS")
+
+
+async def _first_poll(env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from spawning `perevir run` to its first getUpdates on a local Bot API server,
+    and its resident memory (MB) once it answered 20 messages (questions and adverts)."""
     sys.path.insert(0, str(PROJECT_ROOT))
     from tests.support.bot_api import BotApiServer
 
@@ -64,8 +83,15 @@ async def _first_poll(env: dict[str, str]) -> float:
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            await server.wait_for(lambda: server.calls("getUpdates"), timeout=60)
-            return time.perf_counter() - started
+            # A long poll is logged when it returns (10 s later): count it once it is waiting.
+            await server.wait_for(
+                lambda: server.polls_waiting > 0 or server.calls("getUpdates"), timeout=60
+            )
+            polling = time.perf_counter() - started
+            for i in range(20):
+                server.send_text(1000 + i, WARM_UP[i % len(WARM_UP)])
+            await server.wait_for(lambda: len(server.calls("sendMessage")) >= 20, timeout=120)
+            return polling, _rss_mb(process.pid)
         finally:
             process.terminate()
             await process.wait()
@@ -78,10 +104,21 @@ def bench_cold() -> list[Row]:
         bare = [_wall([sys.executable, "-c", "pass"]) for _ in range(RUNS)]
         ask = [_wall([*PEREVIR, "ask", "--json", "hello"], env) for _ in range(RUNS)]
         check = [_wall([*PEREVIR, "content", "check", "--summary"], env) for _ in range(3)]
-        polls = [asyncio.run(_first_poll(env)) for _ in range(3)]
+        runs = [asyncio.run(_first_poll(env)) for _ in range(3)]
+    polls, rss = [r[0] for r in runs], [r[1] for r in runs]
     return [
         _row("yardstick: a bare `python -c pass`", bare),
         _row("cold `perevir ask --json hello`", ask, ASK_TARGET_S),
         _row("cold `perevir content check` (nothing changed)", check, CHECK_TARGET_S),
         _row("cold `perevir run` until its first poll", polls, POLL_TARGET_S),
+        Row(
+            "resident memory of `perevir run` after 20 messages",
+            statistics.median(rss),
+            max(rss),
+            "MB",
+            str(len(rss)),
+            f"median ≤ {RSS_TARGET_MB:.0f} MB",
+            statistics.median(rss) <= RSS_TARGET_MB,
+            note="max shown as p99",
+        ),
     ]

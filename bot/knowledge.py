@@ -69,6 +69,7 @@ def faq_index(
     known: dict[str, NDArray[np.float32]] | None = None,
     *,
     save: bool = False,
+    progress: Progress | None = None,
 ) -> FaqIndex:
     """The FAQ index of some content: the built artefact when it matches (content and encoder),
     else trained now, reusing the embeddings of unchanged phrasings (and, with `save` and an
@@ -87,7 +88,7 @@ def faq_index(
     )
     if encoder is not None and known is None:
         known = artefact.stored_embeddings(folder, encoder.name)
-    index = build_faq_index(content, lemmatizer, encoder, known)
+    index = build_faq_index(content, lemmatizer, encoder, known, progress)
     if save and encoder is not None:  # a lexical-only rebuild never replaces a semantic one
         try:
             artefact.save(index, folder, built_from)

@@ -27,8 +27,10 @@ def fingerprint(folder: Path) -> Fingerprint:
 class ContentWatcher:
     """Swaps the bot's knowledge for one built from changed content, if the content is valid."""
 
-    def __init__(self, content_dir: Path, perevir: Perevir) -> None:
+    def __init__(self, content_dir: Path, perevir: Perevir, models_dir: Path | None = None) -> None:
         self.content_dir = content_dir
+        self.models_dir = models_dir
+        """Where the rebuilt FAQ index is saved, so that the next start loads it."""
         self.perevir = perevir
         self.seen = fingerprint(content_dir)
         self._lock = asyncio.Lock()
@@ -43,7 +45,8 @@ class ContentWatcher:
             return await self.reload()
 
     async def reload(self) -> bool:
-        """Rebuild from the content folder now; keep serving the old content on any error."""
+        """Rebuild from the content folder in a thread (the old knowledge answers meanwhile) and
+        save the new FAQ index; keep serving the old content on any error."""
         old = self.perevir.knowledge
         try:
             content = await asyncio.to_thread(load_content, self.content_dir)
@@ -52,6 +55,7 @@ class ContentWatcher:
                 content,
                 old.lemmatizer,
                 old.risk,
+                self.models_dir,
                 router=old.router,
                 encoder=old.faq.encoder,
                 previous=old.faq,

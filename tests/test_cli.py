@@ -89,7 +89,16 @@ def test_content_check_json_prints_one_object() -> None:
     result = runner.invoke(app, ["content", "check", "--json"])
     data = _one_json_object(result.output)
     assert result.exit_code == 0
-    assert set(data) == {"entries", "languages", "missing_translations", "errors", "warnings"}
+    assert set(data) == {
+        "entries",
+        "languages",
+        "missing_translations",
+        "errors",
+        "warnings",
+        "notes",
+        "strict",
+        "passed",
+    }
     assert data["entries"] >= 30 and data["languages"] == {
         "uk": data["entries"],
         "en": data["entries"],
@@ -178,6 +187,9 @@ def test_the_content_check_shape_matches_the_report() -> None:
         "missing_translations": ["visa-free"],
         "errors": [{"file": "faq/a.yaml", "line": 3, "message": "no answer"}],
         "warnings": [{"file": "faq/b.yaml", "line": 7, "message": "confusable"}],
+        "notes": [],
+        "strict": False,
+        "passed": False,
     }
 
 

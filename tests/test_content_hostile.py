@@ -95,6 +95,11 @@ HOSTILE: dict[str, Callable[[Path], None]] = {
         "out_of_scope.yaml", "".join(f"{' ' * i}k:\n" for i in range(0, 600))
     ),
     "not UTF-8": _write("ui/en.yaml", b"\xff\xfe\x00broken"),
+    "saved as UTF-16": _write("hours.yaml", "timezone: Europe/Kyiv\n".encode("utf-16")),
+    "a byte order mark inside": _write("hours.yaml", "a: 1\n\ufeffb: 2\n"),
+    "a quote closed many lines later": _replace(
+        "ui/en.yaml", '  title: "How can I help?"', "  title: 'How can I help?"
+    ),
     "control characters": _write("ui/en.yaml", "a: \x00\x01\x02\n"),
     "a lone surrogate escape": _write("ui/en.yaml", 'a: "\\ud800"\n'),
     "a huge file": _write("out_of_scope.yaml", "# " + "x" * (2 * 1024 * 1024)),

@@ -1,10 +1,11 @@
 """FAQ understanding on held-out paraphrases that are not in the content (Russian ones are
 searched and answered in Ukrainian).
 
-The floors are the figures measured with `perevir evaluate faq` (lexical and semantic matching
-blended, 2026-12-03: top-1 uk 85.7 %, en 89.0 %, ru 96.2 %; answered right 72.6 / 77.3 /
-82.5 %; wrong answers 5.6 / 5.2 / 1.1 %; off-topic answered 1, 1, 0), minus a small margin: a
-change that makes the bot understand people worse fails here.
+The floors are the figures measured with `perevir evaluate faq` (lexical matching blended with
+nearest phrasings and a linear classifier on their embeddings, content with 2,000 phrasings,
+2026-12-03: top-1 uk 89.7 %, en 92.2 %, ru 97.5 %; answered right 84.6 / 87.7 / 92.5 %; wrong
+answers 5.6 / 4.0 / 1.1 %; off-topic answered 1, 0, 0), minus a small margin: a change that
+makes the bot understand people worse fails here.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from bot.knowledge import Knowledge
 from bot.quality.faq_eval import LanguageScore, evaluate_faq, load_eval_items
 
 LANGUAGES = ("uk", "en", "ru")
-TOP1_FLOOR = {"uk": 0.83, "en": 0.86, "ru": 0.92}
-ANSWERED_RIGHT_FLOOR = {"uk": 0.70, "en": 0.74, "ru": 0.78}
-MAX_WRONG_ANSWER_RATE = 0.07
+TOP1_FLOOR = {"uk": 0.87, "en": 0.90, "ru": 0.95}
+ANSWERED_RIGHT_FLOOR = {"uk": 0.82, "en": 0.85, "ru": 0.90}
+MAX_WRONG_ANSWER_RATE = {"uk": 0.075, "en": 0.06, "ru": 0.03}
 MAX_OFF_TOPIC_ANSWERED = 1
 
 
@@ -44,7 +45,7 @@ def test_top1_accuracy_stays_above_the_measured_floor(
 def test_the_bot_rarely_answers_with_a_wrong_entry(
     scores: dict[str, LanguageScore], lang: str
 ) -> None:
-    assert scores[lang].wrong_answer_rate <= MAX_WRONG_ANSWER_RATE
+    assert scores[lang].wrong_answer_rate <= MAX_WRONG_ANSWER_RATE[lang]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

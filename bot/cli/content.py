@@ -18,18 +18,30 @@ app = typer.Typer(help="Check and preview the content editors write.", no_args_i
 def content_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     content_dir: Annotated[Path | None, typer.Option(help="The content folder.")] = None,
-    summary: Annotated[bool, typer.Option("--summary", help="Errors and totals only.")] = False,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="What fails the check, and the totals.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings fail the check too (for CI).")
+    ] = False,
 ) -> None:
-    """Check every content file; exit 1 on errors, 0 with warnings only."""
+    """Check every content file; exit 1 on errors (with --strict, on warnings too)."""
     from bot.content.check import run_check
 
     config = settings()
-    report = run_check(content_dir or config.content_dir, models_dir=config.models_dir)
+    folder = content_dir or config.content_dir
+    report = run_check(
+        folder,
+        models_dir=config.models_dir,
+        strict=strict,
+        progress=progress,
+        save_index=folder.resolve() == config.content_dir.resolve(),  # the bot's own content
+    )
     if as_json:
         typer.echo(shapes.dumps(shapes.content_check_json(report)))
     else:
         typer.echo(report.as_text(show_warnings=not summary))
-    raise typer.Exit(1 if report.errors else 0)
+    raise typer.Exit(1 if report.failed else 0)
 
 
 @app.command("index")
@@ -64,7 +76,14 @@ def content_index(
     how = f"with {encoder.name}" if encoder is not None else "lexical only (no encoder)"
     typer.echo(f"Wrote {folder} ({how}) in {time.perf_counter() - started:.1f} s.")
     for lang, measured in index.measured.items():
-        typer.echo(f"  {lang}: chosen by cross-validation on the phrasings: {measured}")
+        chosen = {k: v for k, v in measured.items() if k != "sure_trade_off"}
+        typer.echo(f"  {lang}: chosen by cross-validation on the phrasings: {chosen}")
+        for row in measured.get("sure_trade_off", ()):  # type: ignore[attr-defined]
+            typer.echo(
+                f"    lexical alone from {row['sure_at']:.2f}: "
+                f"{row['without_encoder']:.1%} without the encoder, "
+                f"answered right {row['answered_right']:.1%}, wrong {row['wrong']:.1%}"
+            )
 
 
 @app.command("preview")

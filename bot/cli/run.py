@@ -84,7 +84,7 @@ def run() -> None:
 
     quiet_logs()
     application = build_application(token, api_url, assembled)
-    watch_content(application, ContentWatcher(config.content_dir, assembled))
+    watch_content(application, ContentWatcher(config.content_dir, assembled, config.models_dir))
 
     async def serve() -> None:
         try:

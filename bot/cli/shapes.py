@@ -63,13 +63,17 @@ class ProblemJson(TypedDict):
 
 
 class ContentCheckJson(TypedDict):
-    """`perevir content check --json`: coverage and every error and warning."""
+    """`perevir content check --json`: coverage, every error and warning, and the verdict
+    (`strict`: warnings fail too; `passed`: false exactly when the command exits 1)."""
 
     entries: int
     languages: dict[str, int]
     missing_translations: list[str]
     errors: list[ProblemJson]
     warnings: list[ProblemJson]
+    notes: list[ProblemJson]
+    strict: bool
+    passed: bool
 
 
 def problem_json(problem: Problem) -> ProblemJson:
@@ -85,6 +89,9 @@ def content_check_json(report: CheckReport) -> ContentCheckJson:
         "missing_translations": report.missing_translations,
         "errors": [problem_json(p) for p in report.errors],
         "warnings": [problem_json(p) for p in report.warnings],
+        "notes": [problem_json(p) for p in report.notes],
+        "strict": report.strict,
+        "passed": not report.failed,
     }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,7 +34,6 @@ SOURCE_FIELDS = {"url", "title"}
 HOTLINE_FIELDS = {"id", "number", "verified", "source", "checked", "uk", "en"}
 HOTLINE_TEXT_FIELDS = {"name", "hours", "note"}
 MIN_QUESTIONS = 5
-QUOTE_HINT = '(put quotes around answers like "yes", "no", "ok" and numbers)'
 STALE_AFTER_DAYS = 365
 
 
@@ -66,6 +66,9 @@ class _Report:
         self.problems: list[Problem] = []
         self.missing_translations: list[str] = []
         self.per_language: dict[str, int] = {lang: 0 for lang in LANGUAGES}
+        self.shown: list[_Shown] = []
+        """Texts people see, to look for phone numbers once hotlines.yaml is read."""
+        self.out_of_scope_lines: dict[str, dict[str, int]] = {}
 
     def error(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(self._name(path), line, message))
@@ -78,6 +81,70 @@ class _Report:
             return str(path.relative_to(self.root.parent))
         except ValueError:
             return str(path)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A text the bot shows (an answer, a title, a UI text), and where it is written."""
+
+    path: Path
+    doc: LinedYaml
+    where: tuple[str | int, ...]
+    raw: str
+    what: str
+    ui_key: str = ""
+
+
+def _not_text(value: Any) -> str:
+    """Why YAML did not read a value as text, and what to write instead."""
+    if isinstance(value, dict):
+        pairs = "; ".join(f"{k}: {'' if v is None else v}".strip() for k, v in value.items())
+        return (
+            "it has ': ' (a colon and a space) in it, which YAML reads as a name and a value: "
+            f'put it in quotes, like "{pairs}"'
+            if pairs
+            else "put it in quotes"
+        )
+    if isinstance(value, bool):
+        return "YAML reads yes, no, on, off, true and false as true or false: put it in quotes"
+    if isinstance(value, (int, float)):
+        return "YAML reads it as a number: put it in quotes"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return "YAML reads it as a date: put it in quotes"
+    if isinstance(value, list):
+        return "it is a list: write one text, in quotes if it starts with '[' or '- '"
+    if value is None:
+        return (
+            "it is empty: write the text, or delete the line (a text that starts with '#' "
+            "must be in quotes, or YAML reads it as a comment)"
+        )
+    return "put it in quotes"
+
+
+def _texts(
+    report: _Report,
+    path: Path,
+    doc: LinedYaml,
+    where: tuple[str | int, ...],
+    value: Any,
+    what: str,
+) -> list[str] | None:
+    """A list of texts (each item that is not text is reported at its own line), or None."""
+    if not isinstance(value, list):
+        report.error(
+            path,
+            doc.line(*where),
+            f"{what} must be a list of texts: write each on its own line, starting with '- '",
+        )
+        return None
+    ok = True
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            report.error(
+                path, doc.line(*where, i), f"an item of {what} is not text: {_not_text(item)}"
+            )
+            ok = False
+    return [item for item in value if isinstance(item, str)] if ok else None
 
 
 def _read(report: _Report, path: Path) -> LinedYaml | None:
@@ -119,10 +186,11 @@ def _fields(
 def _text(
     report: _Report, path: Path, doc: LinedYaml, where: tuple[str | int, ...], value: Any, what: str
 ) -> str:
-    if not isinstance(value, str) or not value.strip():
-        report.error(path, doc.line(*where), f"{what} must be non-empty text")
-        return ""
-    return value.strip()
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    why = "write it" if isinstance(value, str) else _not_text(value)
+    report.error(path, doc.line(*where), f"{what} must be non-empty text: {why}")
+    return ""
 
 
 def _date(
@@ -132,13 +200,15 @@ def _date(
     where: tuple[str | int, ...],
     value: Any,
     today: dt.date,
+    recheck: str = "open the sources, make sure the answer still holds (update it if not)",
 ) -> dt.date:
     if isinstance(value, dt.date):
         if (today - value).days > STALE_AFTER_DAYS:
             report.warn(
                 path,
                 doc.line(*where),
-                f"checked {value.isoformat()}: over a year ago, check the sources again",
+                f"checked {value.isoformat()}, over a year ago: {recheck}, "
+                "then set checked: to today's date",
             )
         if value > today:
             report.error(path, doc.line(*where), "the 'checked' date is in the future")
@@ -182,7 +252,7 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
         )
         return None
     if path.stem != entry_id:
-        report.warn(path, doc.line("id"), f"the file name should be {entry_id}.yaml")
+        report.warn(path, doc.line("id"), _file_name_advice(path, entry_id))
     checked = _date(report, path, doc, ("checked",), data.get("checked"), today)
     sources: list[Source] = []
     raw_sources = data.get("sources")
@@ -212,24 +282,24 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
             continue  # already reported as a missing field
         if not _fields(report, path, doc, (lang,), raw, TEXT_FIELDS, f"the '{lang}' part"):
             continue
-        questions = raw["questions"]
-        if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
-            report.error(
-                path,
-                doc.line(lang, "questions"),
-                f"'questions' must be a list of texts {QUOTE_HINT}",
-            )
+        questions = _texts(report, path, doc, (lang, "questions"), raw["questions"], "'questions'")
+        if questions is None:
             continue
         if len(questions) < MIN_QUESTIONS:
             report.warn(
                 path,
                 doc.line(lang, "questions"),
-                f"only {len(questions)} question phrasings in '{lang}'; "
-                f"{MIN_QUESTIONS} or more help the bot find this entry",
+                f"only {len(questions)} question phrasings in '{lang}': add at least "
+                f"{MIN_QUESTIONS - len(questions)} more ways people ask this, so the bot can "
+                f"find this entry ({MIN_QUESTIONS} or more)",
             )
         answer = _text(report, path, doc, (lang, "answer"), raw["answer"], "the answer")
         _answer(report, path, doc, (lang, "answer"), answer)
         title = _text(report, path, doc, (lang, "title"), raw["title"], "the title")
+        for name, text in (("answer", answer), ("title", title)):
+            if text:
+                shown = _Shown(path, doc, (lang, name), raw[name], f"[{lang}] the {name}")
+                report.shown.append(shown)
         texts[lang] = FaqText(title, tuple(q.strip() for q in questions if q.strip()), answer)
         where = {q.strip(): doc.line(lang, "questions", i) for i, q in enumerate(questions)}
         lines[lang] = {title: doc.line(lang, "title"), **where}
@@ -239,6 +309,14 @@ def _load_entry(report: _Report, path: Path, today: dt.date) -> FaqEntry | None:
         report.missing_translations.append(entry_id)
         return None
     return FaqEntry(entry_id, checked, tuple(sources), texts, report._name(path), lines)
+
+
+def _file_name_advice(path: Path, entry_id: str) -> str:
+    """What to do when an entry's file is not named after its id."""
+    advice = f"the file name does not match the id: rename the file to {entry_id}.yaml"
+    if _ID.match(path.stem) and fits_buttons(path.stem):
+        advice += f", or set id: {path.stem} if the file name is the right one"
+    return advice
 
 
 def _load_hotlines(report: _Report, path: Path, today: dt.date) -> list[Hotline]:
@@ -263,7 +341,8 @@ def _load_hotlines(report: _Report, path: Path, today: dt.date) -> list[Hotline]
                 doc.line(*where, "source"),
                 "a verified number needs a source URL; otherwise set verified: false",
             )
-        _date(report, path, doc, (*where, "checked"), raw["checked"], today)
+        recheck = "open the source, make sure it still gives this number"
+        _date(report, path, doc, (*where, "checked"), raw["checked"], today, recheck)
         parts: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
             if _fields(
@@ -304,7 +383,11 @@ def _load_hotlines(report: _Report, path: Path, today: dt.date) -> list[Hotline]
 def _load_out_of_scope(report: _Report, path: Path) -> dict[str, tuple[str, ...]]:
     if not path.exists():
         report.warn(
-            path, 1, "out_of_scope.yaml is missing: the bot is worse at saying 'I don't know'"
+            path,
+            1,
+            "out_of_scope.yaml is missing, so the bot is worse at saying it does not know: "
+            "create it with a list under 'uk:' and one under 'en:' of messages that are not "
+            "questions (greetings, thanks, small talk)",
         )
         return {}
     doc = _read(report, path)
@@ -314,11 +397,13 @@ def _load_out_of_scope(report: _Report, path: Path) -> dict[str, tuple[str, ...]
         return {}
     result: dict[str, tuple[str, ...]] = {}
     for lang in LANGUAGES:
-        items = doc.data[lang]
-        if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
-            report.error(path, doc.line(lang), f"'{lang}' must be a list of texts {QUOTE_HINT}")
+        items = _texts(report, path, doc, (lang,), doc.data[lang], f"'{lang}'")
+        if items is None:
             continue
         result[lang] = tuple(x.strip() for x in items if x.strip())
+        report.out_of_scope_lines[lang] = {
+            x.strip(): doc.line(lang, i) for i, x in reversed(list(enumerate(items)))
+        }
     return result
 
 
@@ -442,18 +527,14 @@ def _check_contract(report: _Report, ui_dir: Path, found: _Strings) -> set[str]:
     """Check the UI strings against bot/content/contract.py; returns the keys whose
     {placeholders} were refused."""
     ids = contract.family_ids(contract.flag_ids())
+    known = sorted(contract.expand(ids))
     refused: set[str] = set()
     for lang in found.text:
         for key, value in found.text[lang].items():
             path, line = found.where[lang][key], found.lines[lang][key]
             fills = contract.placeholders_for(key, ids)
             if fills is None:
-                report.warn(
-                    path,
-                    line,
-                    f"unused key '{key}': the bot never shows this text "
-                    "(a misspelt key, or one left over?)",
-                )
+                report.warn(path, line, _unused_key_advice(key, known))
                 continue
             used = _placeholders(value)
             if unknown := used - fills:
@@ -489,6 +570,17 @@ def _check_contract(report: _Report, ui_dir: Path, found: _Strings) -> set[str]:
     return refused
 
 
+def _unused_key_advice(key: str, known: list[str]) -> str:
+    """What to do about a UI key the bot never reads."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+    spelling = f"if you meant '{close[0]}', fix the key's spelling" if close else ""
+    return (
+        f"unused key '{key}': the bot never shows this text; "
+        + (f"{spelling}, otherwise delete it" if spelling else "delete it")
+        + " (in both languages)"
+    )
+
+
 def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
     found = _Strings({}, {}, {}, {}, {})
     strings, lines, where, seen = found.text, found.lines, found.where, found.seen
@@ -512,7 +604,8 @@ def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
                     continue
                 seen[lang][key] = path
                 if not isinstance(value, str) or not value.strip():
-                    report.error(path, line, f"'{key}' must be non-empty text")
+                    why = "write it" if isinstance(value, str) else _not_text(value)
+                    report.error(path, line, f"'{key}' must be non-empty text: {why}")
                     continue
                 for problem in html_problems(value):
                     report.error(path, line, f"'{key}' is not valid Telegram HTML: {problem}")
@@ -529,6 +622,8 @@ def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
                 strings[lang][key] = value.strip()
                 lines[lang][key] = line
                 where[lang][key] = path
+                shown = _Shown(path, doc, tuple(key.split(".")), value, f"'{key}'", key)
+                report.shown.append(shown)
     refused = _check_contract(report, ui_dir, found)
     if len(strings) == len(LANGUAGES):
         base, other = LANGUAGES
@@ -550,6 +645,153 @@ def _load_strings(report: _Report, ui_dir: Path) -> dict[str, dict[str, str]]:
     return strings
 
 
+# ---- phone numbers typed into texts ------------------------------------------------------
+# Every number the bot shows must be a verified line of hotlines.yaml. A number is told from a
+# year, a date, an amount, a count or a law's number by its shape (+..., 0 800 ..., 116 xxx,
+# seven digits or more) or, for a short one like 527, by a word about calling near it.
+
+_HIDDEN = re.compile(
+    r"""href\s*=\s*(?:"[^"]*"|'[^']*')|(?:https?://|www\.)[^\s<>"']+|<[^>]*>|&#?\w+;""",
+    re.IGNORECASE,
+)
+"""Links, tags and entities: blanked out (same length, so offsets still point into the text)."""
+_NUMBER = re.compile(
+    r"(?<![\w+/.,:#&=-])\+?\(?\d+\)?(?:(?:[ \u00a0]{1,8}|-)\(?\d+\)?)*(?![\w/%:]|[.,]\d)"
+)
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{4}")
+_AMOUNT = re.compile(r"[1-9]\d{0,2}(?:[ \u00a0]\d{3})+")
+_CODE_BEFORE = re.compile(
+    r"(?i)(?:№|\bno\.?|\bnr\.?|\bart\.?|\barticle|\bстат\w*|\bст\.|§|\bп\.|\bпункт\w*|"
+    r"\bзакон\w*|\blaw|\bdirective|\bдиректив\w*|\bквед|\bkved|\bєдрпоу|\bkrs|\bnip|"
+    r"\bregon|\biban|\bcode|\bкод\w*|[$€£₴]|\bpln|\buah|\beur)\s*$"
+)
+_UNIT_AFTER = re.compile(
+    r"(?i)^\s*(?:%|[$€£₴]|грн|гривн\w*|uah|eur\w*|євро|usd|dollars?|долар\w*|pln|zł\w*|"
+    r"злот\w*|pounds?|фунт\w*|gbp|km|км|kg|кг|m²|м²|years?|рок\w*|рік|р\.|months?|місяц\w*|"
+    r"weeks?|тижн\w*|days?|дн\w*|доб\w*|hours?|годин\w*|minutes?|хвилин\w*|people|persons?|"
+    r"людей|люди|осіб|особ\w*|times|раз\w*|чоловік\w*|жін\w*|men|women|children|діт\w*|"
+    r"victims?|постраждал\w*|ukrainians|українц\w*|calls|дзвінк\w*|звернен\w*|requests?)(?!\w)"
+)
+_CALLING = re.compile(
+    r"(?i)\b(?:call\w*|phon\w*|dial\w*|ring\w*|hotlines?|helplines?|lines?(?!\s+with)|"
+    r"numbers?(?!\s+of\b)|telephon\w*|tel|sms|police|ambulance|emergency|"
+    r"дзвон\w*|подзвон\w*|телефон\w*|зателефон\w*|набер\w*|набир\w*|набрат\w*|ліні\w*|"
+    r"номер\w*|гаряч\w*|поліці\w*|швидк\w*\s+допомог\w*|екстрен\w*|рятувальн\w*|"
+    r"звон\w*|позвон\w*|лини\w*|горяч\w*|полици\w*)\b"
+)
+_SENTENCE_END = re.compile(r"[!?;\n]|(?<=\w{4})\.\s")
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A phone number found in a text: where it starts, as written, and its digits."""
+
+    offset: int
+    written: str
+    digits: str
+
+
+def _words(text: str, count: int, last: bool) -> str:
+    """The first or last `count` words of text, within one sentence."""
+    parts = _SENTENCE_END.split(text)
+    sentence = parts[-1] if last else parts[0]
+    words = sentence.split()
+    return " ".join(words[-count:] if last else words[:count])
+
+
+def _about_calling(before: str, after: str, words: int) -> bool:
+    """Whether a word about calling is among the `words` words before a number (or a word
+    like "hotline" among the three after it)."""
+    return bool(
+        _CALLING.search(_words(before, words, last=True))
+        or re.search(r"(?i)\b(?:hotlines?|helplines?|lines?|ліні\w*|гаряч\w*)\b", after)
+    )
+
+
+def _looks_like_a_phone(text: str, start: int, end: int, written: str, digits: str) -> bool:
+    """Whether a number in a text is a phone number rather than a year, amount or count."""
+    before, after = text[max(0, start - 80) : start], text[end : end + 40]
+    if len(digits) < 3 or _DATE.fullmatch(written) or _CODE_BEFORE.search(before):
+        return False
+    if _UNIT_AFTER.match(after):
+        return False
+    if (written.startswith("+") and len(digits) >= 7) or re.fullmatch(r"116\D?\d{3}", written):
+        return True
+    if len(digits) >= 7 and not _AMOUNT.fullmatch(written):
+        return True
+    year = written.isdigit() and len(written) == 4 and 1900 <= int(written) <= 2099
+    if year:  # a year is a number to call only right after "call", "hotline"...
+        return bool(_CALLING.fullmatch(_words(before, 1, last=True).strip("(:—–-")))
+    return _about_calling(before, _words(after, 3, last=False), 6)
+
+
+def phone_numbers(text: str, known: frozenset[str] = frozenset()) -> list[_Number]:
+    """The phone numbers written in a text (links and tags aside); a number with the digits
+    of a `known` one always counts."""
+    blanked = _HIDDEN.sub(lambda m: " " * len(m.group()), text)
+    found = []
+    for match in _NUMBER.finditer(blanked):
+        written = _as_written(match.group())
+        digits = re.sub(r"\D", "", written)
+        if digits in known or _looks_like_a_phone(
+            blanked, match.start(), match.end(), written, digits
+        ):
+            found.append(_Number(match.start() + match.group().index(written), written, digits))
+    return found
+
+
+def _as_written(number: str) -> str:
+    """A matched number without the spaces, dashes and brackets around it: "(102)" -> "102",
+    "(044) 123" stays."""
+    number = number.strip(" \u00a0-")
+    if number.startswith("(") and number.endswith(")") and number.count("(") == 1:
+        return number[1:-1]
+    return number.strip("()") if number.count("(") != number.count(")") else number
+
+
+def _same_number(digits: str, written: str, hotline: str) -> bool:
+    """Whether digits are a hotline's number, also in international form (+380 800 ... for
+    0 800 ..., +44 8000 ... for 08000 ...)."""
+    if digits == hotline:
+        return True
+    national = hotline.lstrip("0")
+    extra = len(digits) - len(national)
+    return written.startswith(("+", "00")) and digits.endswith(national) and 1 <= extra <= 4
+
+
+def _check_numbers(report: _Report, hotlines: list[Hotline]) -> None:
+    """Each phone number in a text people see must be a verified line of hotlines.yaml."""
+    by_digits = {re.sub(r"\D", "", h.number): h for h in hotlines}
+    known = frozenset(by_digits)
+    for shown in report.shown:
+        for number in phone_numbers(shown.raw, known):
+            lines = [
+                h for d, h in by_digits.items() if _same_number(number.digits, number.written, d)
+            ]
+            if any(h.verified for h in lines):
+                continue
+            line = shown.doc.line_within(shown.where, shown.raw, number.offset)
+            report.error(shown.path, line, _number_advice(shown, number.written, lines))
+
+
+def _number_advice(shown: _Shown, written: str, lines: list[Hotline]) -> str:
+    """What to do about a phone number that is not a verified hotline."""
+    if lines:
+        why = (
+            f"it is in hotlines.yaml ({lines[0].id}) but not verified: find a public page "
+            "that states it, put that page in its source: and set verified: true"
+        )
+    else:
+        why = (
+            "it is not in hotlines.yaml: add it there with a source: (a public page that "
+            "states the number) and verified: true"
+        )
+    text = f"{shown.what} gives the phone number {written}, which the bot may not show: {why}"
+    if shown.ui_key and "hotline_line" in (contract.placeholders_for(shown.ui_key) or ()):
+        text += "; or use {hotline_line} here, which the bot fills with a verified hotline"
+    return text + "; or take the number out"
+
+
 @dataclass
 class ContentCheck:
     """The content (None when there is any error), every problem, and coverage figures."""
@@ -558,6 +800,9 @@ class ContentCheck:
     problems: list[Problem]
     missing_translations: list[str]
     per_language: dict[str, int]
+    out_of_scope_file: str = ""
+    out_of_scope_lines: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per language: the line of each example in out_of_scope.yaml, for the checker."""
 
 
 def check_content(
@@ -597,15 +842,28 @@ def inspect_content(content_dir: Path, today: dt.date | None = None) -> ContentC
         report.error(
             hotlines_path, 1, "no verified hotline: the bot must always be able to show one"
         )
+    hotlines_read = not any(
+        p.severity == "error" and p.file == report._name(hotlines_path) for p in report.problems
+    )
     strings = _load_strings(report, content_dir / "ui")
-    out_of_scope = _load_out_of_scope(report, content_dir / "out_of_scope.yaml")
+    if hotlines_read:  # otherwise every number would look unverified
+        _check_numbers(report, hotlines)
+    out_of_scope_path = content_dir / "out_of_scope.yaml"
+    out_of_scope = _load_out_of_scope(report, out_of_scope_path)
     hours = _load_hours(report, content_dir / "hours.yaml")
     errors = [p for p in report.problems if p.severity == "error"]
     content = None
     if not errors:
         warnings = tuple(str(p) for p in report.problems)
         content = Content(tuple(entries), tuple(hotlines), strings, out_of_scope, hours, warnings)
-    return ContentCheck(content, report.problems, report.missing_translations, report.per_language)
+    return ContentCheck(
+        content,
+        report.problems,
+        report.missing_translations,
+        report.per_language,
+        report._name(out_of_scope_path),
+        report.out_of_scope_lines,
+    )
 
 
 def load_content(content_dir: Path) -> Content:

@@ -32,7 +32,7 @@ from bot.domain.actions import (
 from bot.domain.advert import risk_card, risk_details, too_short
 from bot.domain.cases import Reason, SharedAdvert, WorkingHours
 from bot.domain.dialogue_types import Button, ContentView, Reply
-from bot.domain.faq import Band, FaqMatch, FaqSearch
+from bot.domain.faq import SUGGEST_THRESHOLD, Band, FaqMatch, FaqSearch
 from bot.domain.language import UI_LANGUAGES, known_language, ui_language
 from bot.domain.risk import Assessment
 from bot.domain.routing import Chat, Route, RouteJudge, route
@@ -359,7 +359,8 @@ class Dialogue:
             prefix = self._t(lang, "language.russian_notice") + "\n\n"
             outcome.events.append(LanguageNoted())
         offer = self._offer(lang) if situation else ()
-        if _one_word(stripped) and match.band is not Band.MISS and match.ranked:
+        # one word (an app, a country) asks which topic, also when the word alone reads off-topic
+        if _one_word(stripped) and match.ranked and match.confidence >= SUGGEST_THRESHOLD:
             rows = self._topic_rows(lang, match.ranked)
             outcome.replies.append(Reply(self._t(lang, "faq.clarify"), rows))
         elif match.band is Band.ANSWER and match.topic is not None:

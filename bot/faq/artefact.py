@@ -30,7 +30,7 @@ from bot.faq.semantic import SemanticPart
 from bot.nlp.features import Analyzer, TfidfSpace
 
 log = logging.getLogger(__name__)
-FORMAT = 2
+FORMAT = 4
 """Bump when the index's training or storage changes: older artefacts are then rebuilt."""
 ARRAYS = "index.npz"
 TEXTS = "index.json"
@@ -95,6 +95,9 @@ def save(index: FaqIndex, folder: Path, built_from: str) -> None:
                 prefix + "sem_embeddings": semantic.embeddings,
                 prefix + "sem_owners": semantic.owners,
                 prefix + "sem_calibration": semantic.calibration,
+                prefix + "sem_linear": semantic.linear,
+                prefix + "sem_cv_picks": semantic.cv_picks,
+                prefix + "sem_cv_confidence": semantic.cv_confidence,
             }
         vocabulary = sorted(part.space.vocabulary.items(), key=lambda item: item[1])
         languages[lang] = {
@@ -106,7 +109,9 @@ def save(index: FaqIndex, folder: Path, built_from: str) -> None:
         if semantic is not None:
             languages[lang]["semantic"] = {
                 "classes": semantic.classes,
+                "top": semantic.top,
                 "weight": semantic.weight,
+                "linear_weight": semantic.linear_weight,
                 "temperature": semantic.temperature,
                 "answer_at": semantic.answer_at,
                 "sure_at": semantic.sure_at,
@@ -165,11 +170,16 @@ def _semantic(lang: str, data: dict[str, Any], arrays: dict[str, Any]) -> Semant
         embeddings=arrays[prefix + "embeddings"],
         owners=arrays[prefix + "owners"],
         classes=int(data["classes"]),
+        top=int(data["top"]),
         weight=float(data["weight"]),
+        linear_weight=float(data["linear_weight"]),
+        linear=arrays[prefix + "linear"],
         temperature=float(data["temperature"]),
         calibration=arrays[prefix + "calibration"],
         answer_at=float(data["answer_at"]),
         sure_at=float(data["sure_at"]),
+        cv_picks=arrays[prefix + "cv_picks"],
+        cv_confidence=arrays[prefix + "cv_confidence"],
     )
 
 

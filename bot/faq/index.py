@@ -270,14 +270,14 @@ class FaqIndex:
         semantic = self.semantic.get(lang)
         if semantic is not None and self.encoder is not None and confidence < semantic.sure_at:
             try:
-                scores = semantic.scores(self.encoder.encode([text])[0])
+                query = self.encoder.encode([text])[0]
             except Exception as exc:  # an optional model's fault: the lexical answer stands
                 log.warning(
                     "the encoder failed (%s); this question is matched lexically",
                     type(exc).__name__,
                 )
             else:
-                probs, confidence = semantic.blend(probs, scores)
+                probs, confidence = semantic.blend(probs, query)
                 answer_at = semantic.answer_at
         confidence = round(confidence, 4)
         entries = probs[: index.oos]
@@ -300,6 +300,30 @@ class FaqIndex:
                 (index.entry_ids[int(index.owners[j])], index.texts[j], index.entry_ids[picked])
             )
         return out
+
+    def answered_wrongly(self, lang: str) -> list[tuple[str, str, str]]:
+        """The phrasings and out-of-scope examples a matcher that never saw them would answer
+        with a wrong entry, confidently: (the owner, or OUT_OF_SCOPE; the text; the entry)."""
+        index = self._indexes[lang]
+        semantic = self.semantic.get(lang)
+        rows = index.semantic_rows()
+        if semantic is not None:
+            picks, confidence, answer_at = (
+                semantic.cv_picks,
+                semantic.cv_confidence,
+                semantic.answer_at,
+            )
+        else:
+            cv = index.cv_probs[rows]
+            picks = np.delete(cv, index.oos, axis=1).argmax(axis=1)
+            z = _calibration_features(cv, index.oos) @ index.calibration[:3] + index.calibration[3]
+            confidence, answer_at = 1.0 / (1.0 + np.exp(-z)), ANSWER_THRESHOLD
+        names = [*index.entry_ids, OUT_OF_SCOPE]
+        return [
+            (names[int(index.owners[row])], index.texts[int(row)], index.entry_ids[int(pick)])
+            for row, pick, sure in zip(rows, picks, confidence, strict=True)
+            if sure >= answer_at and int(pick) != int(index.owners[row])
+        ]
 
     def phrasings(self, lang: str) -> tuple[list[tuple[str, str]], sparse.csr_matrix]:
         """(entry, phrasing) pairs and their TF-IDF rows, for finding confusable entries."""
