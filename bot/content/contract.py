@@ -97,6 +97,8 @@ UI_KEYS: dict[str, frozenset[str]] = {
     "risk.details_expired": _NONE,
     "risk.disclaimer": _NONE,
     "risk.talk_button": _NONE,
+    # bot/domain/dialogue.py: an advert read from a picture (bot/ocr)
+    "picture.read_from": frozenset({"first_line"}),
     # bot/app/person_handoff.py and case_texts.py: the person's side of a hand-off
     "handoff.emergency": _NONE,
     "handoff.consent": frozenset({"shared"}),
@@ -179,6 +181,8 @@ FAMILIES: dict[str, frozenset[str]] = {
     "smalltalk.{chat}": _NONE,
     # dialogue.link_failed passes status= to every refusal (empty unless http_error)
     "link.refused.{refusal}": frozenset({"status"}),
+    # dialogue.picture_failed: why no advert could be taken from a picture
+    "picture.failed.{picture_failure}": _NONE,
 }
 """Keys built from an id at run time, by template; {name} stands for one id of FAMILY_IDS."""
 
@@ -198,11 +202,26 @@ LINK_REFUSALS = frozenset(
 )
 """The reasons bot/web/fetch.py gives in FetchError (the test checks it against the code)."""
 
+PICTURE_FAILURES = frozenset(
+    {
+        "too_large",
+        "too_many_pixels",
+        "not_image",
+        "no_text",
+        "too_slow",
+        "unavailable",
+        "too_short",
+    }
+)
+"""Why a picture gave no advert: the failures of bot/ocr (`OcrFailure`), and too few words
+read (the test checks them against the code)."""
+
 FAMILY_IDS: dict[str, frozenset[str] | None] = {
     "level": frozenset(level.value for level in RiskLevel),
     "reason": frozenset(reason.value for reason in Reason),
     "outcome": frozenset(outcome.value for outcome in CaseOutcome),
     "refusal": LINK_REFUSALS,
+    "picture_failure": PICTURE_FAILURES,
     "chat": frozenset(chat.value for chat in Chat),
     "flag": None,
 }
@@ -216,6 +235,7 @@ REQUIRED: dict[str, dict[str, str]] = {
     },
     "hotlines.line": {"number": "the hotline's phone number"},
     "risk.flag_line": {"name": "the name of the warning sign"},
+    "picture.read_from": {"first_line": "the first line read (the person sees what was read)"},
     "risk.flag_line_no_evidence": {"name": "the name of the warning sign"},
     "handoff.consent": {"shared": "what the counsellor will see (the person consents to it)"},
     "handoff.shared_both": {"first": "the first shared item", "second": "the second shared item"},

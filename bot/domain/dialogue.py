@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain import states
 from bot.domain.actions import (
@@ -535,6 +535,25 @@ class Dialogue:
                 ),
             ],
         )
+
+    def picture(self, text: str, first_line: str, saved: str | None) -> Outcome:
+        """An advert read from a picture, checked like a pasted one; its card opens with the
+        first line read, so the person sees what was read. Too few words: the text is asked
+        for."""
+        if too_short(text):
+            return self.picture_failed("too_short", saved)
+        outcome = self.advert(text, saved, "picture")
+        lang = self._card_language(text, saved)
+        read = self._t(lang, "picture.read_from", first_line=html.escape(first_line))
+        outcome.replies[0] = replace(
+            outcome.replies[0], text=f"{read}\n\n{outcome.replies[0].text}"
+        )
+        return outcome
+
+    def picture_failed(self, failure: str, saved: str | None) -> Outcome:
+        """No advert could be taken from a picture: say why, kindly, and ask for the text."""
+        lang = ui_language(saved)
+        return Outcome([Reply(self._t(lang, f"picture.failed.{failure}"))], [SetState(None)])
 
     def risk_details(self, saved: str | None, advert: SharedAdvert | None) -> Reply:
         """Every sign of the advert just checked; said kindly when it is no longer held."""

@@ -20,15 +20,16 @@ def render_model_card(card: dict[str, Any]) -> str:
         f"- Features: {card['features']}",
         f"- Libraries: {', '.join(f'{k} {v}' for k, v in card['libraries'].items())}",
         "",
-        "## Labels, weights and thresholds (chosen on the dev split for the best F2)",
+        "## Labels, weights and thresholds (chosen on the dev split for the best "
+        f"F{card['beta']:g})",
         "",
-        "| label | weight | threshold | C | dev F2 |",
+        f"| label | weight | threshold | C | dev F{card['beta']:g} |",
         "|---|---|---|---|---|",
     ]
     for label in card["labels"]:
         lines.append(
             f"| {label} | {card['weights'][label]} | {card['thresholds'][label]} | "
-            f"{card['C'][label]} | {card['dev_f2'][label]} |"
+            f"{card['C'][label]} | {card['dev_f_beta'][label]} |"
         )
     test = card.get("test")
     if test:
@@ -70,6 +71,7 @@ def render_model_card(card: dict[str, Any]) -> str:
                 lines.append(
                     f"| {name} | {row['recall_risky']:.3f} | {row['false_positive_rate']:.3f} |"
                 )
+    lines += _invariance_and_real(card)
     lines += [
         "",
         "## Limits",
@@ -80,6 +82,29 @@ def render_model_card(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _invariance_and_real(card: dict[str, Any]) -> list[str]:
+    """The invariance checks on the test split and the real adverts, when the card has them."""
+    lines: list[str] = []
+    if invariance := card.get("invariance"):
+        lines += ["", "## Invariance on the test split (`perevir evaluate risk-invariance`)", ""]
+        lines += ["| edit | adverts changed |", "|---|---|"]
+        lines += [f"| {k} | {v['changed']} of {v['tried']} |" for k, v in invariance.items()]
+    if real := card.get("real_adverts"):
+        lines += [
+            "",
+            "## Real adverts quoted in public sources (evaluation/risk/real.yaml, measure only)",
+            "",
+            "| language | risky called medium+ | legitimate called medium+ | legitimate high |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {k} | {v['risky_medium_plus']} of {v['risky']} | "
+            f"{v['legit_medium_plus']} of {v['legit']} | {v['legit_high']} of {v['legit']} |"
+            for k, v in real.items()
+        ]
+    return lines
 
 
 def write_model_card(card: dict[str, Any], folder: Path) -> Path:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,9 @@ class Example:
     labels: frozenset[str]
     channel: str
     provenance_kind: str
+    pair: str | None = None
+    """The contrastive pair it belongs to (a risky and a legitimate text that differ only in
+    the sign): both always share a split."""
 
 
 def load_labels(folder: Path = TRAINING_DIR) -> list[Label]:
@@ -88,24 +93,56 @@ def load_examples(folder: Path = TRAINING_DIR) -> list[Example]:
                     labels,
                     str(raw.get("channel", "")),
                     str(kind),
+                    _pair(str(provenance.get("note") or "")),
                 )
             )
     return examples
 
 
 def data_hash(folder: Path = TRAINING_DIR) -> str:
-    """SHA-256 over the label set, the adverts and the splits: what a model was trained on."""
+    """SHA-256 over the label set, the adverts, the splits and the neutral lines: what a model
+    was trained on."""
     digest = hashlib.sha256()
     files = [
         folder / "labels.yaml",
         *sorted((folder / "adverts").glob("*.jsonl")),
         folder / "splits.json",
+        folder / NEUTRAL_LINES,
     ]
     for path in files:
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+NEUTRAL_LINES = "neutral_lines.yaml"
+
+
+def load_neutral_lines(folder: Path = TRAINING_DIR) -> dict[str, dict[str, list[str]]]:
+    """Per language and kind (employer, dates, denials), lines that change no label."""
+    path = folder / NEUTRAL_LINES
+    if not path.exists():
+        return {}
+    data: dict[str, dict[str, list[str]]] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def with_neutral_lines(
+    examples: list[Example], lines: dict[str, dict[str, list[str]]], seed: int = 0
+) -> list[Example]:
+    """One copy of each example with a neutral line appended (kinds in turn), labels kept: the
+    model learns that a named employer, a season's end or a reassurance changes no sign."""
+    rng = random.Random(seed)
+    out = []
+    for i, ex in enumerate(examples):
+        kinds = lines.get(ex.lang)
+        if not kinds:
+            continue
+        pool = list(kinds.values())[i % len(kinds)]
+        line = rng.choice(pool)
+        out.append(dataclasses.replace(ex, id=f"{ex.id}+n", text=f"{ex.text}\n{line}"))
+    return out
 
 
 def load_splits(folder: Path = TRAINING_DIR) -> dict[str, str]:
@@ -117,24 +154,39 @@ def load_splits(folder: Path = TRAINING_DIR) -> dict[str, str]:
     return {ex_id: split for split, ids in data.items() for ex_id in ids}
 
 
+_PAIR = re.compile(r"\bpair ([\w-]+)")
+
+
+def _pair(note: str) -> str | None:
+    found = _PAIR.search(note)
+    return found.group(1) if found else None
+
+
 def assign_splits(
     examples: list[Example], existing: dict[str, str], seed: int = 2026
 ) -> dict[str, str]:
-    """Give new texts a split (stratified by language and risky/legitimate); never move old ones."""
+    """Give new texts a split (stratified by language and risky/legitimate, the two texts of a
+    contrastive pair together); never move old ones."""
     result = dict(existing)
-    groups: dict[tuple[str, bool], list[Example]] = {}
+    units: dict[str, list[Example]] = {}
     for ex in examples:
         if ex.id not in result:
-            groups.setdefault((ex.lang, bool(ex.labels)), []).append(ex)
+            units.setdefault(f"{ex.lang}:{ex.pair}" if ex.pair else ex.id, []).append(ex)
+    groups: dict[tuple[str, bool, bool], list[list[Example]]] = {}
+    for unit in units.values():
+        key = (unit[0].lang, len(unit) > 1, bool(unit[0].labels))
+        groups.setdefault(key, []).append(sorted(unit, key=lambda e: e.id))
     rng = random.Random(seed)
     for key in sorted(groups):
-        members = sorted(groups[key], key=lambda e: e.id)
+        members = sorted(groups[key], key=lambda u: u[0].id)
         rng.shuffle(members)
         n = len(members)
         n_test = round(n * SPLIT_SHARES["test"])
         n_dev = round(n * SPLIT_SHARES["dev"])
-        for i, ex in enumerate(members):
-            result[ex.id] = "test" if i < n_test else "dev" if i < n_test + n_dev else "train"
+        for i, unit in enumerate(members):
+            split = "test" if i < n_test else "dev" if i < n_test + n_dev else "train"
+            for ex in unit:
+                result[ex.id] = split
     return result
 
 

@@ -59,6 +59,9 @@ def words(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Word]:
             scope = 0
             continue
         lemma = _lemma_key(lemma_of, word)
+        if lemma == COUNTRY:  # no destination is a sign: it neither counts nor is quoted
+            scope = max(0, scope - 1)
+            continue
         if lemma in cues or word in cues:
             out.append(Word(start, start + len(word), lemma, False))
             scope = NEGATION_SCOPE
@@ -68,9 +71,33 @@ def words(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Word]:
     return out
 
 
+CURRENCY = "¤"
+"""The one feature every currency becomes: the sign is what is paid for, not in which money."""
+COUNTRY = "<country>"
+"""What every destination country becomes, then leaves out: no country is a warning sign."""
+_CURRENCIES = frozenset(
+    "€ eur euro євро евро zł zl pln злотий злотый злотих злотых злоті грн гривня гривна uah "
+    "$ usd долар доллар dollar £ gbp фунт czk kč крона крон ₪ шекель шекелі ils aed дирхам "
+    "dirham".split()
+)
+_COUNTRY_STEMS = tuple(
+    "польщ польш poland чехі чехи czech німеччин герман germany литв lithuan нідерланд "
+    "нидерланд netherland holland голланд словаччин словаки slovakia британі британи britain "
+    "england ізраїл израил israel італі итали italy іспані испани spain туреччин турци turkey "
+    "оае оаэ uae emirates емірат эмират франці франци france фінлянді финлянди finland "
+    "норвегі норвеги norway швеці швеци sweden бельгі бельги belgium австрі австри austria "
+    "канад canada румуні румыни romania угорщин венгри hungary португалі португали portugal "
+    "ірланді ирланди ireland естоні эстони estonia латві латви latvia".split()
+)
+
+
 def _lemma_key(lemma_of: Callable[[str], str], word: str) -> str:
     lemma = lemma_of(word)
-    return _DIGITS.sub("0", lemma) if _HAS_DIGIT(lemma) else lemma
+    if _HAS_DIGIT(lemma):
+        return _DIGITS.sub("0", lemma)
+    if lemma in _CURRENCIES:
+        return CURRENCY
+    return COUNTRY if lemma.startswith(_COUNTRY_STEMS) else lemma
 
 
 def word_features(lemma: str, negated: bool) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,7 +225,38 @@ class RiskModel:
         bigram = trace.last != trace.first
         np.add.at(push, trace.last[bigram], (push_per_occurrence / span)[bigram])
         spans = [(w.start, w.end) for w in trace.words]
+        if label in CONTACT_EVIDENCE:
+            push = _only_on_contact_lines(text, trace.words, push)
         return evidence_phrases(text, spans, push.tolist())
+
+
+CONTACT_EVIDENCE = frozenset({"vague_employer"})
+"""Labels about what a text lacks (a named employer): the evidence is how it asks to be reached
+(a messenger, a mobile, "details in private"), not the other words that happen to weigh."""
+_CONTACT_LINE = re.compile(
+    r"\+\d|@\w|\b(telegram|телеграм|viber|вайбер|whatsapp|ватсап|directs?|директ|лс|особист"
+    r"|личк|private|dm|gmail|e-?mail|пошт|почт|дзвон|звон|call|пиш|write|message)",
+    re.IGNORECASE,
+)
+
+
+def _only_on_contact_lines(
+    text: str, ws: list[Word], push: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The push of the words on lines that give a contact; all of it when no line does."""
+    lines = text.split("\n")
+    line_of_word = []
+    line, offset = 0, 0
+    for w in ws:
+        while line < len(lines) - 1 and w.start >= offset + len(lines[line]) + 1:
+            offset += len(lines[line]) + 1
+            line += 1
+        line_of_word.append(line)
+    contact = {k for k, row in enumerate(lines) if _CONTACT_LINE.search(row)}
+    if not contact:
+        return push
+    keep = np.asarray([k in contact for k in line_of_word])
+    return np.where(keep, push, 0.0)
 
 
 def _read_json(path: Path) -> Any:

@@ -76,6 +76,8 @@ def build_application(token: str, base_url: str, perevir: Perevir) -> PerevirApp
     app.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT, handlers.text_message))
     app.add_handler(MessageHandler(private & filters.Sticker.ALL, handlers.unsupported("sticker")))
+    pictures = filters.PHOTO | filters.Document.IMAGE
+    app.add_handler(MessageHandler(private & pictures, handlers.picture))
     app.add_handler(MessageHandler(private & MEDIA, handlers.unsupported("media")))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_error_handler(handlers.on_error)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import Document, Message, PhotoSize, Update
 from telegram.ext import ContextTypes
 
 from bot.app.conversation import erases
@@ -19,6 +19,7 @@ from bot.domain.dialogue_types import Reply
 from bot.domain.language import ui_language
 from bot.domain.notices import Relay, replies_to
 from bot.logsafe import described
+from bot.ocr import MAX_BYTES, MAX_PIXELS, OcrError
 from bot.offload import TooSlow
 from bot.tg.render import send_directly
 from bot.web.fetch import FetchError
@@ -151,6 +152,65 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context,
         lambda d, lang, state, svc: d.action(data, lang, svc.retention_days, asked_ago),
     )
+
+
+async def picture(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo or an image file: its text is read off the event loop, in memory, and checked
+    like a pasted advert (with the caption, if any); a kind request for the text otherwise."""
+    message = update.effective_message
+    if message is None:
+        return
+    caption = message.caption or ""
+    if is_emergency(caption):  # danger is answered first, as in a text
+        user_id = update.effective_user.id if update.effective_user else 0
+        await _respond(
+            update,
+            context,
+            lambda d, lang, state, svc: d.message(
+                caption, lang, state, noted=svc.memory.language_noted(svc.pseudonym(user_id))
+            ),
+        )
+        return
+    source = picture_source(message)
+    if isinstance(source, str):  # refused from what Telegram says of it, before downloading
+        await _picture_failed(update, context, source)
+        return
+    svc = perevir(context)
+    data = bytes(await (await source.get_file()).download_as_bytearray())
+    try:
+        result = await svc.pictures.run(lambda: svc.reader.read(data))
+    except OcrError as exc:
+        await _picture_failed(update, context, exc.failure.value)
+        return
+    except TooSlow:
+        log.warning("a picture took longer than %.0f s to read; dropped", svc.pictures.budget)
+        await _picture_failed(update, context, "too_slow")
+        return
+    text = f"{result.text}\n\n{caption}" if caption else result.text
+    await _respond(
+        update, context, lambda d, lang, state, svc: d.picture(text, result.first_line, lang)
+    )
+
+
+def picture_source(message: Message) -> PhotoSize | Document | str:
+    """The photo size to read (the largest that fits the limits) or the image file; or why
+    none can be read ("too_large", "too_many_pixels")."""
+    if message.photo:
+        small = [p for p in message.photo if p.width * p.height <= MAX_PIXELS]
+        fits = [p for p in small if (p.file_size or 0) <= MAX_BYTES]
+        if fits:
+            return max(fits, key=lambda p: p.width * p.height)
+        return "too_large" if small else "too_many_pixels"
+    document = message.document
+    if document is None:
+        return "not_image"
+    if (document.file_size or 0) > MAX_BYTES:
+        return "too_large"
+    return document
+
+
+async def _picture_failed(update: Update, context: ContextTypes.DEFAULT_TYPE, failure: str) -> None:
+    await _respond(update, context, lambda d, lang, state, svc: d.picture_failed(failure, lang))
 
 
 def unsupported(kind: str) -> Handler:
