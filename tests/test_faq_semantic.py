@@ -125,3 +125,13 @@ def test_a_deployment_plugs_its_own_encoder_by_a_setting(monkeypatch: pytest.Mon
     vectors = encoder.encode(["паспорт", "passport"])
     assert vectors.shape == (2, encoder.dim)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_a_wall_of_symbols_is_matched_lexically_without_asking_the_encoder(
+    built: tuple[FaqIndex, TrigramEncoder],
+) -> None:
+    index, encoder = built
+    before = encoder.calls
+    for text in ("a\u0301\u0302\u0303" * 1024, "€$%^&*()[]{}<>" * 300):
+        index.search("en", text)
+    assert encoder.calls == before  # seconds of encoder time for nothing a person wrote

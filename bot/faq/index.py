@@ -33,7 +33,7 @@ from bot.domain.faq import (
     FaqDocument,
     FaqMatch,
 )
-from bot.faq.encoder import Encoder
+from bot.faq.encoder import Encoder, plain_enough
 from bot.faq.semantic import Progress, SemanticPart, fit_semantic
 from bot.nlp.features import Analyzer, TfidfSpace, lemma_features
 
@@ -268,7 +268,12 @@ class FaqIndex:
         confidence = index.calibrated(probs)
         answer_at = ANSWER_THRESHOLD
         semantic = self.semantic.get(lang)
-        if semantic is not None and self.encoder is not None and confidence < semantic.sure_at:
+        if (
+            semantic is not None
+            and self.encoder is not None
+            and confidence < semantic.sure_at
+            and plain_enough(text)
+        ):
             try:
                 query = self.encoder.encode([text])[0]
             except Exception as exc:  # an optional model's fault: the lexical answer stands

@@ -40,21 +40,47 @@ class Word:
     negated: bool
 
 
+CHUNK_CACHE_SIZE = 100_000
+_CHUNK = re.compile(r"\S+")
+_chunks: dict[tuple[str, str], tuple[tuple[int, str, bool], ...]] = {}
+Token = tuple[int, str, bool]
+"""A token: its offset, its text, whether it is punctuation."""
+
+
+def tokens(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Token]:
+    """The tokens of a text, spaces left out. spaCy's tokenizer splits at white space first and
+    then works on each chunk alone, so chunks are tokenized once and remembered: adverts repeat
+    their words, and spaCy's own cache stops helping after a document's first special case."""
+    make_doc = None
+    out: list[Token] = []
+    for match in _CHUNK.finditer(text):
+        chunk, offset = match.group(), match.start()
+        known = _chunks.get((lang, chunk))
+        if known is None:
+            make_doc = make_doc or lemmatizer.pipeline(lang).make_doc
+            doc = make_doc(chunk)
+            # Reading the tokens as arrays avoids building a Token object per word.
+            table = doc.to_array([ORTH, IDX, IS_PUNCT, IS_SPACE]).tolist()
+            strings = doc.vocab.strings
+            known = tuple(
+                (start, strings[orth], bool(punct))
+                for orth, start, punct, space in table
+                if not space
+            )
+            if len(_chunks) < CHUNK_CACHE_SIZE:
+                _chunks[(lang, chunk)] = known
+        out.extend((offset + start, word, punct) for start, word, punct in known)
+    return out
+
+
 def words(lemmatizer: Lemmatizer, lang: str, text: str) -> list[Word]:
     """Words with lemmas and negation marks, offsets into the original text."""
     text = text[:MAX_TEXT]
-    doc = lemmatizer.pipeline(lang).make_doc(normalize_keep_offsets(text))
-    # Reading the tokens as arrays avoids building a Token object per word.
-    table = doc.to_array([ORTH, IDX, IS_PUNCT, IS_SPACE]).tolist()
-    strings = doc.vocab.strings
     lemma_of = lemmatizer.lemma_function(lang)
     cues = NEGATION_CUES.get(lang, NEGATION_CUES["en"])
     out: list[Word] = []
     scope = 0
-    for orth, start, is_punct, is_space in table:
-        if is_space:
-            continue
-        word = strings[orth]
+    for start, word, is_punct in tokens(lemmatizer, lang, normalize_keep_offsets(text)):
         if is_punct or word in SCOPE_BREAKERS:
             scope = 0
             continue
