@@ -10,11 +10,12 @@ change what it says (`perevir evaluate risk-invariance`, guarded in `make test`)
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.domain.risk import RiskLevel
+from bot.domain.risk import Assessment, RiskLevel
 from bot.risk.data import Example
 from bot.risk.model import RiskModel
 
@@ -130,25 +131,34 @@ class InvarianceReport:
         return self.counts[name][0]
 
 
-def _level(model: RiskModel, text: str, lang: str) -> int:
-    return RANK[model.check(text, lang).assessment.level]
+Verdict = Callable[[str, str], Assessment]
+"""(text, language) -> the checker's assessment."""
 
 
-def _raised(model: RiskModel, text: str, lang: str, label: str) -> bool:
-    return any(f.id == label for f in model.check(text, lang).assessment.flags)
+def _level(model: Verdict, text: str, lang: str) -> int:
+    return RANK[model(text, lang).level]
+
+
+def _raised(model: Verdict, text: str, lang: str, label: str) -> bool:
+    return any(f.id == label for f in model(text, lang).flags)
 
 
 def _edits(swap: Callable[[str], str]) -> Callable[[Example], bool]:
     return lambda e: swap(e.text) != e.text
 
 
-def _changes_level(model: RiskModel, swap: Callable[[str], str]) -> Callable[[Example], bool]:
+def _changes_level(model: Verdict, swap: Callable[[str], str]) -> Callable[[Example], bool]:
     return lambda e: _level(model, swap(e.text), e.lang) != _level(model, e.text, e.lang)
 
 
-def check_invariance(model: RiskModel, examples: Sequence[Example]) -> InvarianceReport:
+def check_invariance(checker: RiskModel, examples: Sequence[Example]) -> InvarianceReport:
     """Run every check over the examples (levels and flags as the bot would show them)."""
     report = InvarianceReport()
+
+    @functools.cache
+    def verdict(text: str, lang: str) -> Assessment:
+        # each original text is judged once, though several checks compare against it
+        return checker.check(text, lang).assessment
 
     def count(
         name: str, applies: Callable[[Example], bool], broke: Callable[[Example], bool]
@@ -162,8 +172,8 @@ def check_invariance(model: RiskModel, examples: Sequence[Example]) -> Invarianc
         "neutral employer line lowers a risky level",
         lambda e: bool(e.labels),
         lambda e: (
-            _level(model, f"{e.text}\n{NEUTRAL_EMPLOYER[e.lang]}", e.lang)
-            < _level(model, e.text, e.lang)
+            _level(verdict, f"{e.text}\n{NEUTRAL_EMPLOYER[e.lang]}", e.lang)
+            < _level(verdict, e.text, e.lang)
         ),
     )
     swaps: tuple[tuple[str, Callable[[str], str]], ...] = (
@@ -172,21 +182,21 @@ def check_invariance(model: RiskModel, examples: Sequence[Example]) -> Invarianc
         ("company name", swap_company),
     )
     for name, swap in swaps:
-        count(f"swapping the {name} changes a level", _edits(swap), _changes_level(model, swap))
+        count(f"swapping the {name} changes a level", _edits(swap), _changes_level(verdict, swap))
     count(
         "a neutral season or contract end raises withheld_wages",
         lambda e: (
             "withheld_wages" not in e.labels
-            and not _raised(model, e.text, e.lang, "withheld_wages")
+            and not _raised(verdict, e.text, e.lang, "withheld_wages")
         ),
-        lambda e: _raised(model, f"{e.text}\n{SEASON_END[e.lang]}", e.lang, "withheld_wages"),
+        lambda e: _raised(verdict, f"{e.text}\n{SEASON_END[e.lang]}", e.lang, "withheld_wages"),
     )
     count(
         "a denial lowers document_retention",
         lambda e: (
             "document_retention" in e.labels
-            and _raised(model, e.text, e.lang, "document_retention")
+            and _raised(verdict, e.text, e.lang, "document_retention")
         ),
-        lambda e: not _raised(model, f"{e.text}\n{DENIAL[e.lang]}", e.lang, "document_retention"),
+        lambda e: not _raised(verdict, f"{e.text}\n{DENIAL[e.lang]}", e.lang, "document_retention"),
     )
     return report

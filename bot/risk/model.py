@@ -245,17 +245,10 @@ def _only_on_contact_lines(
 ) -> NDArray[np.float64]:
     """The push of the words on lines that give a contact; all of it when no line does."""
     lines = text.split("\n")
-    line_of_word = []
-    line, offset = 0, 0
-    for w in ws:
-        while line < len(lines) - 1 and w.start >= offset + len(lines[line]) + 1:
-            offset += len(lines[line]) + 1
-            line += 1
-        line_of_word.append(line)
     contact = {k for k, row in enumerate(lines) if _CONTACT_LINE.search(row)}
     if not contact:
         return push
-    keep = np.asarray([k in contact for k in line_of_word])
+    keep = np.asarray([text.count("\n", 0, w.start) in contact for w in ws])
     return np.where(keep, push, 0.0)
 
 
