@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="PEREVIR_DATA_DIR")
     pseudonym_key: SecretStr | None = Field(default=None, alias="PEREVIR_PSEUDONYM_KEY")
     pseudonym_key_file: Path | None = Field(default=None, alias="PEREVIR_PSEUDONYM_KEY_FILE")
+    hold_key: SecretStr | None = Field(default=None, alias="PEREVIR_HOLD_KEY")
+    """The secret that seals what a person wrote while it is held for a few minutes (derived
+    from the pseudonym key when not set; every worker must have the same)."""
     counsellor_chat_id: int | None = Field(default=None, alias="PEREVIR_COUNSELLOR_CHAT_ID")
     counsellors: str = Field(default="", alias="PEREVIR_COUNSELLORS")
     retention_days: int = Field(default=30, ge=1, le=3650, alias="PEREVIR_RETENTION_DAYS")

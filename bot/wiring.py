@@ -21,12 +21,13 @@ from bot.app.use_cases import build_use_cases
 from bot.config import Settings, ensure_pseudonym_key
 from bot.db.cases_repo import CaseRepository
 from bot.db.database import make_async_engine, make_sessionmaker, migrate, sqlite_folder
+from bot.db.held_repo import HeldRepository
 from bot.db.models import utcnow
 from bot.db.repository import Repository
 from bot.domain.dialogue import Dialogue
 from bot.ocr import ImageReader, TextReader
 from bot.offload import CpuWorker
-from bot.privacy import pseudonym
+from bot.privacy import Sealer, held_key, pseudonym
 from bot.startup import check_folder, load_knowledge, storage_faults
 from bot.web.fetch import LinkFetcher, fetch_page
 
@@ -44,6 +45,8 @@ class Storage:
     people: Repository
     cases: CaseRepository
     pseudonym_key: bytes
+    held: HeldRepository | None = None
+    """What a person may still share, sealed in the database (None: this process only)."""
 
 
 @dataclass
@@ -135,6 +138,7 @@ def assemble(
         group_chat_id=group_chat_id,
         counsellor_names=names,
         retention_days=retention_days,
+        held=storage.held,
     )
     return Perevir(
         live=live,
@@ -180,7 +184,9 @@ def open_storage(settings: Settings) -> Storage:
     with storage_faults(url, settings.data_dir):
         engine = make_async_engine(url)
     sessions = make_sessionmaker(engine)
-    return Storage(Repository(sessions, engine), CaseRepository(sessions), key)
+    secret = settings.hold_key.get_secret_value().encode() if settings.hold_key else key
+    held = HeldRepository(sessions, Sealer(held_key(secret)))
+    return Storage(Repository(sessions, engine), CaseRepository(sessions), key, held)
 
 
 def open_bot(

@@ -111,7 +111,7 @@ async def test_a_checked_advert_is_counted_without_its_text(app: App) -> None:
 
 async def test_an_advert_without_red_flags_is_not_held_for_a_counsellor(app: App) -> None:
     await app.conversation.record(PERSON, checked(()), "en", CHAT)
-    assert app.memory.advert(PERSON) is None
+    assert await app.memory.advert(PERSON) is None
 
 
 # ---- the hand-off through the engine -------------------------------------------------------
@@ -155,14 +155,14 @@ async def test_declining_through_the_engine_closes_the_request(app: App) -> None
 async def test_a_held_advert_is_shared_only_with_consent_and_then_let_go(app: App) -> None:
     text = "Warehouse job, pay 300 EUR for the visa first"
     await app.conversation.record(PERSON, checked(("fees_debt",), text), "en", CHAT)
-    held = app.memory.advert(PERSON)
+    held = await app.memory.advert(PERSON)
     assert held == SharedAdvert("high", text, (SharedFlag("fees_debt", ("300 EUR",)),))
     [consent] = await press(app, "handoff:advert")
     assert has_text(consent, "handoff.shared_advert", "en")
     [case] = app.cases.cases.values()
     assert (case.reason, case.shared_advert) == (Reason.RISKY_ADVERT, held)
     await press(app, "ho:yes")
-    assert app.memory.advert(PERSON) is None
+    assert await app.memory.advert(PERSON) is None
     [card] = app.cases.rows(relay=Relay.CARD)
     flag = app.engine.text("en", "flags.fees_debt.name")
     assert isinstance(card.notice, Say)

@@ -42,7 +42,7 @@ async def known_person(app: App) -> None:
     """The person has chosen English, and the bot has held a question of theirs."""
     await app.people.set_language(PERSON, "en")
     app.memory.remember(PERSON, "en", None)
-    app.memory.hold_question(PERSON, 1, "can they keep my passport?")
+    await app.memory.hold_question(PERSON, 1, "can they keep my passport?")
 
 
 async def test_forget_while_waiting_ends_the_card_deletes_messages_and_erases_the_person(
@@ -71,7 +71,7 @@ async def test_forget_while_waiting_ends_the_card_deletes_messages_and_erases_th
     )
     assert PERSON not in app.people.users
     assert app.memory.recall(PERSON) == (None, None)
-    assert app.memory.take_question(PERSON) is None
+    assert await app.memory.take_question(PERSON) is None
 
 
 async def test_forget_while_assigned_tells_the_counsellor_and_deletes_the_copies(app: App) -> None:

@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import String, create_engine, inspect
 
+from bot.app import memory
 from bot.config import PROJECT_ROOT
 from bot.content import load_content
 from bot.db.database import migrate, sync_url
@@ -22,6 +23,7 @@ from bot.domain.cases import CaseOutcome, Reason, Status, new_tag
 from bot.domain.dialogue import UI_LANGUAGES
 from bot.domain.notices import Relay
 from bot.domain.risk import RiskLevel
+from bot.tg.intake import WORKER_NAME_CHARS
 
 PSEUDONYM = hmac.new(b"k" * 32, b"1", hashlib.sha256).hexdigest()
 LANGUAGES = (*UI_LANGUAGES, "ru")
@@ -48,6 +50,9 @@ def _writes() -> dict[tuple[str, str], list[str]]:
         ("users", "language"): list(LANGUAGES),
         ("users", "state"): [states.CHOOSING_LANGUAGE, states.READY, states.AWAITING_ADVERT],
         ("inbox_updates", "status"): _values(InboxStatus),
+        ("inbox_updates", "worker"): ["main", "w" * WORKER_NAME_CHARS],
+        ("held_items", "pseudonym"): [PSEUDONYM],
+        ("held_items", "kind"): [memory.QUESTION, memory.ADVERT],
         ("feedback", "user_pseudonym"): [PSEUDONYM],
         ("feedback", "topic"): list(topics),
         ("feedback", "language"): list(LANGUAGES),

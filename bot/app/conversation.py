@@ -133,16 +133,16 @@ class Conversation:
                 await self.people.add_feedback(user_key, topic, helpful, said_in)
             case FaqMiss():
                 miss_id = await self.people.add_miss(None, event.lang, event.nearest)
-                self.memory.hold_question(user_key, miss_id, event.question)
+                await self.memory.hold_question(user_key, miss_id, event.question)
             case ShareMiss():
-                held = self.memory.take_question(user_key)
+                held = await self.memory.take_question(user_key)
                 if held is None:
                     return [engine.note(lang, "faq.share_expired")]
                 await self.people.share_miss(held.miss_id, held.text)
                 return [engine.note(lang, "faq.shared")]
             case AdvertChecked():
                 if event.flags:
-                    self.memory.hold_advert(user_key, shared_advert(event))
+                    await self.memory.hold_advert(user_key, shared_advert(event))
                 await self.people.add_advert_check(
                     event.lang, event.level, list(event.flags), event.source
                 )
@@ -150,19 +150,21 @@ class Conversation:
                 self.memory.set_noted(user_key, True)
                 await self.people.note_language(user_key)
             case ShowRiskDetails():
-                return [engine.risk_details(lang, self.memory.advert(user_key))]
+                return [engine.risk_details(lang, await self.memory.advert(user_key))]
             case ForgetMe():
                 deleted = await self.privacy.forget(user_key, chat_id)
                 return [engine.note(ui, "handoff.forget_done", deleted=deleted)]
             case AskForHuman(reason):
                 if not self.handoff_enabled:
                     return engine.counsellor_unavailable(ui).replies
-                advert = self.memory.advert(user_key) if reason is Reason.RISKY_ADVERT else None
+                advert = (
+                    await self.memory.advert(user_key) if reason is Reason.RISKY_ADVERT else None
+                )
                 return await self.handoff.request(user_key, chat_id, ui, reason, advert)
             case _ if not self.handoff_enabled:
                 return [engine.menu(ui)]
             case ConsentGiven(True):
-                self.memory.drop_advert(user_key)
+                await self.memory.drop_advert(user_key)
                 return await self.handoff.agree(user_key, ui, engine.hotlines(ui))
             case ConsentGiven(False):
                 return await self.handoff.decline(user_key, ui, engine.hotlines(ui))

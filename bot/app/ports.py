@@ -33,6 +33,32 @@ class Outbox(Protocol):
         ...
 
 
+class Held(Protocol):
+    """What a person may still choose to share, held for a few minutes (a question the bot
+    could not answer, an advert awaiting consent): shared by every worker, erased at expiry.
+    The adapter seals the value (it is a person's text)."""
+
+    async def hold(self, pseudonym: str, kind: str, value: str, until: dt.datetime) -> None:
+        """Hold a value (replacing what was held of that kind) until a moment."""
+        ...
+
+    async def peek(self, pseudonym: str, kind: str, now: dt.datetime) -> str | None:
+        """The value held, if still held."""
+        ...
+
+    async def take(self, pseudonym: str, kind: str, now: dt.datetime) -> str | None:
+        """The value held, if still held, and no longer held."""
+        ...
+
+    async def drop(self, pseudonym: str, kind: str | None = None) -> None:
+        """Stop holding a value (every kind with None)."""
+        ...
+
+    async def purge_held(self, now: dt.datetime) -> int:
+        """Erase what has expired; how many."""
+        ...
+
+
 class People(Protocol):
     """What is stored of a person: language and conversation state, counts without text."""
 

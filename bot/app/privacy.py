@@ -55,7 +55,7 @@ class Privacy:
         # One write: a failure erases nothing, so "nothing was erased yet, try again" is true.
         await self.cases.forget_user(user_key, chat_id, then=items)
         await self.people.forget(user_key)
-        self.memory.forget(user_key)
+        await self.memory.forget(user_key)
         return len(plan.deletable)
 
     async def purge_old(self) -> None:
@@ -63,5 +63,7 @@ class Privacy:
         try:
             await self.cases.purge(dt.timedelta(days=self.retention_days))
             await self.people.purge_inbox(dt.timedelta(days=INBOX_DAYS))
+            if self.memory.held is not None:
+                await self.memory.held.purge_held(self.memory.clock())
         except StorageFailure as exc:
             log.warning("retention purge failed (%s)", type(exc).__name__)

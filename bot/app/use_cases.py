@@ -12,7 +12,7 @@ from bot.app.conversation import Conversation
 from bot.app.counsellor_desk import CounsellorDesk
 from bot.app.memory import Memory
 from bot.app.person_handoff import PersonHandoff
-from bot.app.ports import Cases, Clock, Engine, People
+from bot.app.ports import Cases, Clock, Engine, Held, People
 from bot.app.privacy import Privacy
 
 
@@ -38,9 +38,10 @@ def build_use_cases(
     counsellor_names: dict[int, str],
     retention_days: int,
     monotonic: Callable[[], float] = time.monotonic,
+    held: Held | None = None,
 ) -> UseCases:
     """The use cases over these ports (the hand-off is on when a counsellors' group is given)."""
-    memory = Memory(monotonic=monotonic)
+    memory = Memory(monotonic=monotonic, held=held, clock=clock)
     texts = CaseTexts(cases, engine, clock, group_chat_id, counsellor_names)
     person = PersonHandoff(cases, texts)
     privacy = Privacy(people, cases, texts, memory, retention_days)

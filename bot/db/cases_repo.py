@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
@@ -31,9 +30,10 @@ from bot.domain.cases import (
     ErasurePlan,
     Reason,
     SharedAdvert,
-    SharedFlag,
     StaffMember,
     Status,
+    advert_from_json,
+    advert_json,
     move_fields,
 )
 from bot.domain.notices import ERASED_WHEN_SENT, Outgoing, Queued, Relay
@@ -70,22 +70,11 @@ def _maybe(record: CaseRecord | None) -> Case | None:
 
 
 def _advert(stored: str | None) -> SharedAdvert | None:
-    if not stored:
-        return None
-    data: dict[str, Any] = json.loads(stored)
-    flags = tuple(
-        SharedFlag(str(f["id"]), tuple(str(e) for e in f.get("evidence", [])))
-        for f in data.get("flags", [])
-    )
-    return SharedAdvert(str(data.get("level", "")), str(data.get("text", "")), flags)
+    return advert_from_json(stored) if stored else None
 
 
 def _stored_advert(advert: SharedAdvert | None) -> str | None:
-    if advert is None:
-        return None
-    flags = [{"id": f.id, "evidence": list(f.evidence)} for f in advert.flags]
-    body = {"level": advert.level, "text": advert.text, "flags": flags}
-    return json.dumps(body, ensure_ascii=False)
+    return advert_json(advert) if advert is not None else None
 
 
 def to_queued(item: OutboxItem) -> Queued:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -83,6 +93,7 @@ class InboxUpdate(Base):
     """
 
     __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_lane", "status", "chat_key", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING, index=True)
@@ -90,6 +101,13 @@ class InboxUpdate(Base):
     payload: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     handled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    chat_key: Mapped[int | None] = mapped_column(BigInteger)
+    """The lane: updates of one chat are handled one at a time, in order (pending only)."""
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    """Until when the worker that claimed the update holds it (then another may)."""
+    worker: Mapped[str | None] = mapped_column(String(64))
+    """The name of the worker that claimed it: restarted under that name, it takes its
+    updates back at once instead of waiting for the lease to run out."""
 
 
 class Feedback(Base):
@@ -231,3 +249,15 @@ class Counsellor(Base):
     language: Mapped[str] = mapped_column(String(8))
     reachable: Mapped[bool] = mapped_column(Boolean)
     seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class HeldItem(Base):
+    """What a person may still share for a few minutes (a question, an advert awaiting
+    consent), sealed; any worker reads it, and it is erased at expiry."""
+
+    __tablename__ = "held_items"
+
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.db.base import SessionRepository
 from bot.db.models import (
@@ -21,6 +24,22 @@ from bot.db.models import (
     utcnow,
 )
 from bot.domain.states import Standing
+
+
+class Incoming(NamedTuple):
+    """An update as it arrives: its id, its JSON, and the lane (chat) it is handled in."""
+
+    update_id: int
+    payload: str
+    chat_key: int
+
+
+class Claimed(NamedTuple):
+    """An update a worker holds: its id, its JSON, and how many times it was claimed."""
+
+    update_id: int
+    payload: str
+    attempts: int
 
 
 class Repository(SessionRepository):
@@ -40,21 +59,23 @@ class Repository(SessionRepository):
             await self.engine.dispose()
 
     # ---- inbox -----------------------------------------------------------------------
-    async def record_updates(self, updates: list[tuple[int, str]]) -> int:
-        """Commit incoming updates (update_id, JSON) as pending, in one transaction; an id seen
-        before is skipped. Returns how many were new. Only after this may Telegram be told
-        they were received."""
+    async def record_updates(self, updates: Sequence[Incoming]) -> int:
+        """Commit incoming updates as pending, in one transaction; an id seen before is
+        skipped. Returns how many were new. Only after this may Telegram be told they were
+        received."""
         if not updates:
             return 0
+        now = utcnow()
         rows = [
             {
-                "update_id": update_id,
+                "update_id": u.update_id,
                 "status": InboxStatus.PENDING.value,
                 "attempts": 0,
-                "payload": payload,
-                "received_at": utcnow(),
+                "payload": u.payload,
+                "received_at": now,
+                "chat_key": u.chat_key,
             }
-            for update_id, payload in updates
+            for u in updates
         ]
         async with self.sessions() as session:
             dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
@@ -69,32 +90,90 @@ class Repository(SessionRepository):
             await session.commit()
         return fresh
 
-    async def record_update(self, update_id: int, payload: str) -> bool:
+    async def record_update(self, update_id: int, payload: str, chat_key: int = 0) -> bool:
         """Record one incoming update as pending; False if it was seen before."""
-        return await self.record_updates([(update_id, payload)]) == 1
+        return await self.record_updates([Incoming(update_id, payload, chat_key)]) == 1
 
-    async def claim_pending(self, update_id: int, max_attempts: int = 3) -> bool:
-        """Count one more attempt at a pending update; False when done or out of tries (an
-        update that crashed the bot that often is given up, so it cannot crash it forever)."""
-        async with self.sessions() as session:
-            result = await session.execute(
-                update(InboxUpdate)
-                .where(
-                    InboxUpdate.update_id == update_id,
-                    InboxUpdate.status == InboxStatus.PENDING.value,
-                    InboxUpdate.attempts < max_attempts,
-                )
-                .values(attempts=InboxUpdate.attempts + 1)
+    async def claim_updates(
+        self, limit: int, lease: dt.timedelta, worker: str = "main"
+    ) -> list[Claimed]:
+        """Claim up to `limit` updates, each the oldest pending one of its chat and held by
+        no other worker (or held by one whose lease ran out), for `lease`; each claim counts
+        one attempt. Workers claim at the same time without waiting for each other (SKIP
+        LOCKED on PostgreSQL; SQLite runs one writer at a time), so a chat is handled by
+        one worker at a time and in order, different chats in parallel."""
+        now = utcnow()
+        head, earlier = aliased(InboxUpdate), aliased(InboxUpdate)
+        pending = InboxStatus.PENDING.value
+        before = (
+            select(earlier.update_id)
+            .where(
+                earlier.chat_key == head.chat_key,
+                earlier.status == pending,
+                earlier.update_id < head.update_id,
             )
+            .correlate(head)
+            .exists()
+        )
+        heads = (
+            select(head.update_id)
+            .where(
+                head.status == pending,
+                or_(head.lease_until.is_(None), head.lease_until < now),
+                ~before,
+            )
+            .order_by(head.update_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=head)
+        )
+        statement = (
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(heads.scalar_subquery()))
+            .values(lease_until=now + lease, attempts=InboxUpdate.attempts + 1, worker=worker)
+            .returning(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.attempts)
+        )
+        async with self.sessions() as session:
+            rows = (await session.execute(statement)).all()
             await session.commit()
-            return bool(getattr(result, "rowcount", 0))
+        claimed = [Claimed(int(uid), payload or "{}", int(tries)) for uid, payload, tries in rows]
+        return sorted(claimed, key=lambda c: c.update_id)
+
+    async def release_leases(self, worker: str | None = None) -> int:
+        """Let go of the updates a worker of this name held when it stopped (every worker's
+        with None: the embedded bot is the only one), so they are claimed again at once."""
+        statement = update(InboxUpdate).where(
+            InboxUpdate.status == InboxStatus.PENDING.value, InboxUpdate.lease_until.is_not(None)
+        )
+        if worker is not None:
+            statement = statement.where(InboxUpdate.worker == worker)
+        return await self._write(statement.values(lease_until=None))
+
+    async def renew_leases(self, update_ids: Collection[int], lease: dt.timedelta) -> int:
+        """Hold the updates in hand for another `lease` (a worker's heartbeat)."""
+        if not update_ids:
+            return 0
+        return await self._write(
+            update(InboxUpdate)
+            .where(
+                InboxUpdate.update_id.in_(list(update_ids)),
+                InboxUpdate.status == InboxStatus.PENDING.value,
+            )
+            .values(lease_until=utcnow() + lease)
+        )
 
     async def finish_update(self, update_id: int, status: InboxStatus = InboxStatus.DONE) -> None:
-        """Mark an update handled and erase its content."""
+        """Mark an update handled and erase its content and its chat."""
         await self._write(
             update(InboxUpdate)
             .where(InboxUpdate.update_id == update_id)
-            .values(status=status.value, payload=None, handled_at=utcnow())
+            .values(
+                status=status.value,
+                payload=None,
+                handled_at=utcnow(),
+                chat_key=None,
+                lease_until=None,
+                worker=None,
+            )
         )
         if self._erased:
             self._erased = False
@@ -112,6 +191,16 @@ class Repository(SessionRepository):
         async with self.sessions() as session:
             rows = await session.execute(query.order_by(InboxUpdate.update_id).limit(limit))
             return [(int(uid), payload or "{}") for uid, payload in rows.all()]
+
+    async def inbox_backlog(self) -> int:
+        """How many updates wait to be handled."""
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(InboxUpdate)
+                .where(InboxUpdate.status == InboxStatus.PENDING.value)
+            )
+            return int(count or 0)
 
     async def purge_inbox(self, older_than: dt.timedelta) -> int:
         """Drop handled inbox rows older than the given age."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -66,6 +67,23 @@ class SharedAdvert:
     level: str
     text: str
     flags: tuple[SharedFlag, ...] = ()
+
+
+def advert_json(advert: SharedAdvert) -> str:
+    """A shared advert as JSON (how it is stored with a case, or held awaiting consent)."""
+    flags = [{"id": f.id, "evidence": list(f.evidence)} for f in advert.flags]
+    body = {"level": advert.level, "text": advert.text, "flags": flags}
+    return json.dumps(body, ensure_ascii=False)
+
+
+def advert_from_json(stored: str) -> SharedAdvert:
+    """The shared advert that `advert_json` wrote."""
+    data = json.loads(stored)
+    flags = tuple(
+        SharedFlag(str(f["id"]), tuple(str(e) for e in f.get("evidence", [])))
+        for f in data.get("flags", [])
+    )
+    return SharedAdvert(str(data.get("level", "")), str(data.get("text", "")), flags)
 
 
 @dataclass(frozen=True)

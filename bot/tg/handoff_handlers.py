@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
@@ -21,7 +20,6 @@ from bot.tg.handlers import deliver, perevir
 from bot.wiring import Perevir
 
 log = logging.getLogger(__name__)
-MEMBERSHIP_TTL = 300.0
 CASE_HELP_COMMANDS = ("/start", "/help")
 """Answered with what is going on in the case; other commands go to the bot's own handlers."""
 MEMBERS = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
@@ -61,15 +59,15 @@ def incoming(message: Message, edited: bool) -> Incoming:
 
 async def is_counsellor(context: ContextTypes.DEFAULT_TYPE, svc: Perevir, user_id: int) -> bool:
     """Listed in PEREVIR_COUNSELLORS; with no list, a member of the counsellors' group
-    (getChatMember, cached 5 min)."""
+    (getChatMember, remembered a few minutes for every worker)."""
     if svc.group_chat_id is None:
         return False
     if svc.counsellor_names:
         return user_id in svc.counsellor_names
-    cache: dict[int, tuple[float, bool]] = context.bot_data.setdefault("members", {})
-    cached = cache.get(user_id)
-    if cached and time.monotonic() - cached[0] < MEMBERSHIP_TTL:
-        return cached[1]
+    key = svc.pseudonym(user_id)
+    cached = await svc.memory.membership(key)
+    if cached is not None:
+        return cached
     try:
         member = await context.bot.get_chat_member(svc.group_chat_id, user_id)
         allowed = member.status in MEMBERS
@@ -79,7 +77,7 @@ async def is_counsellor(context: ContextTypes.DEFAULT_TYPE, svc: Perevir, user_i
         # 5xx, timeouts, 429: no answer, so no refusal is remembered either
         log.warning("membership check failed (%s)", type(exc).__name__)
         return False
-    cache[user_id] = (time.monotonic(), allowed)
+    await svc.memory.note_membership(key, allowed)
     return allowed
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import re
@@ -21,7 +22,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 
 from bot.db.errors import StorageError
 from bot.db.models import InboxStatus
-from bot.db.repository import Repository
+from bot.db.repository import Claimed, Incoming, Repository
 from bot.logsafe import described
 from bot.tg.background import BackgroundLoop
 
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 STORAGE_ERRORS = (StorageError,)
 MAX_ATTEMPTS = 3
 """An update that was being handled when the bot died this many times is given up."""
+LEASE = dt.timedelta(seconds=15)
+"""How long a claimed update stays with its worker without a heartbeat (a dead worker's
+updates wait this long before another takes them)."""
+WORKER_NAME_CHARS = 64
+"""The longest worker name (as stored with the updates it holds)."""
+IDLE_POLL_SECONDS = 1.0
+"""How often an idle worker looks for updates it was not woken for."""
 
 Handle = Callable[[Update], Awaitable[None]]
 
@@ -51,7 +59,9 @@ class Intake:
             return
         updates = [_cleaned(u) for u in updates]
         try:
-            await self.repository.record_updates([(u.update_id, u.to_json()) for u in updates])
+            await self.repository.record_updates(
+                [Incoming(u.update_id, u.to_json(), _chat_of(u)) for u in updates]
+            )
         except STORAGE_ERRORS as exc:
             log.warning(
                 "inbox unavailable (%s): %d updates handled without a record",
@@ -117,91 +127,130 @@ class Poller:
 
 
 class Dispatcher(BackgroundLoop):
-    """Handles what the inbox holds: each chat's updates one at a time and in order, different
-    chats at the same time (so one slow link delays only its own chat); each update once,
-    marked handled after."""
+    """Handles what the inbox holds, as one of any number of workers: it claims the oldest
+    pending update of chats no other worker holds, handles each chat's updates one at a time
+    and in order and different chats at the same time (so one slow link delays only its own
+    chat), each update once, marked handled after. A claim is a lease, renewed while the
+    update is in hand: when a worker dies, another takes its updates over once it runs out."""
 
     name = "dispatcher"
 
-    def __init__(self, bot: Bot, intake: Intake, handle: Handle, chats_at_once: int = 16) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        intake: Intake,
+        handle: Handle,
+        chats_at_once: int = 16,
+        lease: dt.timedelta = LEASE,
+        idle_poll: float = IDLE_POLL_SECONDS,
+        worker: str | None = None,
+    ) -> None:
         super().__init__()
         self.bot = bot
         self.intake = intake
         self.repository = intake.repository
         self._handle = handle
-        self._slots = asyncio.Semaphore(chats_at_once)
-        self._queues: dict[int, list[tuple[int | None, Update]]] = {}
-        self._lanes: dict[int, asyncio.Task[None]] = {}
-        self._cursor: int | None = None  # the newest update id already queued
+        self.chats_at_once = chats_at_once
+        self.lease = lease
+        self.idle_poll = idle_poll
+        self.worker = worker
+        """This worker's name (None: the embedded bot, the only worker)."""
+        self._in_hand: dict[int, asyncio.Task[None]] = {}
+        self._memory_queues: dict[int, list[Update]] = {}
+        self._memory_lanes: dict[int, asyncio.Task[None]] = {}
         self.handled = 0
 
     async def _run(self) -> None:
         try:
+            await self.repository.release_leases(self.worker)
+        except STORAGE_ERRORS as exc:
+            log.warning("inbox unavailable (%s)", type(exc).__name__)
+        heartbeat = asyncio.create_task(self._heartbeat(), name="inbox-heartbeat")
+        try:
             while not self.stopping:
                 self._wake.clear()
-                try:
-                    queued = await self._take_pending()
-                except STORAGE_ERRORS as exc:
-                    log.warning("inbox unavailable (%s)", type(exc).__name__)
-                    queued = 0
+                started = await self._claim()
                 while not self.intake.unrecorded.empty():
-                    self._queue(None, self.intake.unrecorded.get_nowait())
-                    queued += 1
-                if not queued:
-                    await self._sleep(1.0)
-            await asyncio.gather(*self._lanes.values(), return_exceptions=True)
+                    self._queue_in_memory(self.intake.unrecorded.get_nowait())
+                    started += 1
+                if not started:
+                    await self._wait_for_work()
+            await asyncio.gather(
+                *self._in_hand.values(), *self._memory_lanes.values(), return_exceptions=True
+            )
         finally:
-            for lane in self._lanes.values():
-                lane.cancel()
+            heartbeat.cancel()
+            for task in [*self._in_hand.values(), *self._memory_lanes.values()]:
+                task.cancel()
 
-    async def _take_pending(self) -> int:
-        """Queue the updates recorded since the last look, each in its chat's lane."""
-        queued = 0
-        while batch := await self.repository.pending_updates(after=self._cursor):
-            for update_id, payload in batch:
-                self._cursor = update_id
-                update = _decode(payload, self.bot)
-                if update is None:
-                    await self.repository.finish_update(update_id, InboxStatus.FAILED)
-                    continue
-                self._queue(update_id, update)
-                queued += 1
-        return queued
+    async def _wait_for_work(self) -> None:
+        """Wait until woken (an update recorded, one finished) or the idle poll is due; a
+        wake that came while claiming is kept, not cleared."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), self.idle_poll)
 
-    def _queue(self, update_id: int | None, update: Update) -> None:
-        key = _chat_of(update)
-        self._queues.setdefault(key, []).append((update_id, update))
-        if key not in self._lanes:
-            self._lanes[key] = asyncio.create_task(self._lane(key), name="chat-lane")
-
-    async def _lane(self, key: int) -> None:
-        queue = self._queues[key]
+    async def _claim(self) -> int:
+        """Claim what the free slots can take; how many updates were started."""
+        free = self.chats_at_once - len(self._in_hand)
+        if free <= 0:
+            return 0
         try:
-            while queue and not self.stopping:
-                update_id, update = queue.pop(0)
-                async with self._slots:
-                    await self._one(update_id, update)
-        finally:
-            del self._lanes[key]
-            if not queue:
-                del self._queues[key]
-
-    async def _one(self, update_id: int | None, update: Update) -> None:
-        if update_id is None:  # the inbox was down when it came: handled from memory
-            await self._safely(update)
-            return
-        try:
-            if not await self.repository.claim_pending(update_id, MAX_ATTEMPTS):
-                log.error("an update was given up after %d attempts", MAX_ATTEMPTS)
-                await self.repository.finish_update(update_id, InboxStatus.FAILED)
-                return
+            claimed = await self.repository.claim_updates(free, self.lease, self.worker or "main")
         except STORAGE_ERRORS as exc:
-            log.warning("inbox unavailable (%s); handling anyway", type(exc).__name__)
-        await self._safely(update)
+            log.warning("inbox unavailable (%s)", type(exc).__name__)
+            return 0
+        for item in claimed:
+            self._in_hand[item.update_id] = asyncio.create_task(self._one(item), name="update")
+        return len(claimed)
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of the updates in hand, so a slow one is not taken over."""
+        every = self.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.repository.renew_leases(list(self._in_hand), self.lease)
+            except STORAGE_ERRORS as exc:
+                log.warning("inbox leases not renewed (%s)", type(exc).__name__)
+
+    async def _one(self, item: Claimed) -> None:
         try:
-            await self.repository.finish_update(update_id)
+            if item.attempts > MAX_ATTEMPTS:
+                log.error("an update was given up after %d attempts", MAX_ATTEMPTS)
+                await self._finish(item.update_id, InboxStatus.FAILED)
+                return
+            update = _decode(item.payload, self.bot)
+            if update is None:
+                await self._finish(item.update_id, InboxStatus.FAILED)
+                return
+            await self._safely(update)
+            await self._finish(item.update_id, InboxStatus.DONE)
+        finally:
+            self._in_hand.pop(item.update_id, None)
+            self.wake()  # the chat's next update may go now
+
+    async def _finish(self, update_id: int, status: InboxStatus) -> None:
+        try:
+            await self.repository.finish_update(update_id, status)
         except STORAGE_ERRORS as exc:
             log.warning("could not mark an update handled (%s)", type(exc).__name__)
+
+    def _queue_in_memory(self, update: Update) -> None:
+        """An update the inbox could not record: handled from memory, in its chat's order."""
+        key = _chat_of(update)
+        self._memory_queues.setdefault(key, []).append(update)
+        if key not in self._memory_lanes:
+            self._memory_lanes[key] = asyncio.create_task(self._memory_lane(key), name="lane")
+
+    async def _memory_lane(self, key: int) -> None:
+        queue = self._memory_queues[key]
+        try:
+            while queue and not self.stopping:
+                await self._safely(queue.pop(0))
+        finally:
+            del self._memory_lanes[key]
+            if not queue:
+                del self._memory_queues[key]
 
     async def _safely(self, update: Update) -> None:
         try:
