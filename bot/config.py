@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -14,6 +15,11 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 EVALUATION_DIR = PROJECT_ROOT / "evaluation"
 """Held-out sets `perevir evaluate` reports on (evaluation/README.md); never tuned on."""
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WORKER_NAME_CHARS = 64
+"""The longest worker name (it is stored with the updates the worker holds)."""
 
 
 class SettingsError(Exception):
@@ -36,6 +42,15 @@ class Settings(BaseSettings):
     hold_key: SecretStr | None = Field(default=None, alias="PEREVIR_HOLD_KEY")
     """The secret that seals what a person wrote while it is held for a few minutes (derived
     from the pseudonym key when not set; every worker must have the same)."""
+    webhook_secret: SecretStr | None = Field(default=None, alias="PEREVIR_WEBHOOK_SECRET")
+    """What Telegram sends in X-Telegram-Bot-Api-Secret-Token with every webhook POST
+    (1-256 of A-Z, a-z, 0-9, _ and -); the ingress refuses anything else."""
+    webhook_url: str | None = Field(default=None, alias="PEREVIR_WEBHOOK_URL")
+    """The public HTTPS address of the ingress (`perevir webhook set`)."""
+    webhook_path: str = Field(default="/telegram", alias="PEREVIR_WEBHOOK_PATH")
+    worker_name: str | None = Field(default=None, alias="PEREVIR_WORKER_NAME")
+    """A worker's stable name (default: the host name); restarted under it, a worker takes its
+    updates back at once."""
     counsellor_chat_id: int | None = Field(default=None, alias="PEREVIR_COUNSELLOR_CHAT_ID")
     counsellors: str = Field(default="", alias="PEREVIR_COUNSELLORS")
     retention_days: int = Field(default=30, ge=1, le=3650, alias="PEREVIR_RETENTION_DAYS")
@@ -56,6 +71,22 @@ class Settings(BaseSettings):
         if not head.isdigit() or len(tail) < 20:
             raise ValueError("does not look like a bot token from @BotFather (digits:letters)")
         return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("worker_name")
+    @classmethod
+    def _worker_shape(cls, value: str | None) -> str | None:
+        if value is not None and not 0 < len(value) <= WORKER_NAME_CHARS:
+            raise ValueError(f"must be 1-{WORKER_NAME_CHARS} characters")
+        return value or None
 
     @field_validator("pseudonym_key")
     @classmethod

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import String, create_engine, inspect
 
 from bot.app import memory
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, WORKER_NAME_CHARS
 from bot.content import load_content
 from bot.db.database import migrate, sync_url
 from bot.db.models import Base, InboxStatus, OutboxStatus
@@ -23,7 +23,6 @@ from bot.domain.cases import CaseOutcome, Reason, Status, new_tag
 from bot.domain.dialogue import UI_LANGUAGES
 from bot.domain.notices import Relay
 from bot.domain.risk import RiskLevel
-from bot.tg.intake import WORKER_NAME_CHARS
 
 PSEUDONYM = hmac.new(b"k" * 32, b"1", hashlib.sha256).hexdigest()
 LANGUAGES = (*UI_LANGUAGES, "ru")

@@ -3,6 +3,7 @@
 One small module per command group, each calling the same use cases the bot uses:
 
 - :mod:`bot.cli.run` — ``run``, ``chat``, ``ask``
+- :mod:`bot.cli.serve` — ``ingress``, ``worker``, ``webhook set | delete`` (webhook mode)
 - :mod:`bot.cli.model` — ``train``, ``check-ad``, ``data split``
 - :mod:`bot.cli.stats` — ``stats``
 - :mod:`bot.cli.content` — ``content check | preview | gaps``
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import content, evaluate, model, run, stats
+from bot.cli import content, evaluate, model, run, serve, stats
 
 app = typer.Typer(
     help="Perevir: safe work abroad, checked.", no_args_is_help=True, add_completion=False
@@ -26,12 +27,15 @@ app = typer.Typer(
 app.command()(run.run)
 app.command()(run.chat)
 app.command()(run.ask)
+app.command()(serve.ingress)
+app.command()(serve.worker)
 app.command()(model.train)
 app.command()(stats.stats)
 app.command("check-ad")(model.check_ad)
 app.add_typer(content.app, name="content")
 app.add_typer(evaluate.app, name="evaluate")
 app.add_typer(model.data_app, name="data")
+app.add_typer(serve.webhook_app, name="webhook")
 
 
 def main() -> None:

@@ -618,6 +618,27 @@ class CaseRepository(SessionRepository):
             return int(getattr(result, "rowcount", 0) or 0)
 
     # ---- statistics --------------------------------------------------------------------
+    async def backlog(self) -> tuple[int, int, dt.datetime | None]:
+        """Outbox calls not yet made, requests waiting for a counsellor, and since when the
+        oldest of them waits (for the metrics)."""
+        async with self.sessions() as session:
+            outbox = await session.scalar(
+                select(func.count())
+                .select_from(OutboxItem)
+                .where(OutboxItem.status == OutboxStatus.PENDING.value)
+            )
+            waiting = (
+                await session.execute(
+                    select(func.count(), func.min(CaseRecord.waiting_since)).where(
+                        CaseRecord.status == Status.WAITING.value
+                    )
+                )
+            ).one()
+        oldest = waiting[1]
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        return int(outbox or 0), int(waiting[0] or 0), oldest
+
     async def all_cases(self) -> list[CaseRecord]:
         """Every case (for anonymous statistics)."""
         async with self.sessions() as session:

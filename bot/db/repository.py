@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
+from bot.db.signals import INBOX_CHANNEL
 from bot.domain.states import Standing
 
 
@@ -87,6 +89,8 @@ class Repository(SessionRepository):
                 .returning(InboxUpdate.update_id)
             )
             fresh = len((await session.execute(statement)).all())
+            if fresh and dialect == "postgresql":  # wakes every worker, at commit
+                await session.execute(sql_text(f"NOTIFY {INBOX_CHANNEL}"))
             await session.commit()
         return fresh
 

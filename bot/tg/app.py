@@ -17,9 +17,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.db.errors import StorageError
+from bot.db.models import utcnow
+from bot.db.signals import InboxListener, Leadership
 from bot.domain.actions import STAFF_PATTERN
 from bot.reload import ContentWatcher
-from bot.tg import handlers, handoff_handlers
+from bot.tg import handlers, handoff_handlers, metrics
+from bot.tg.background import BackgroundLoop
 from bot.tg.intake import Dispatcher, Intake, Poller
 from bot.tg.outbox import OutboxSender
 from bot.wiring import Perevir
@@ -129,13 +133,101 @@ async def start(app: PerevirApp, poll_timeout: float = 10.0) -> None:
     intake = Intake(svc.people, lambda: dispatcher_box[0].wake())
     dispatcher = Dispatcher(app.bot, intake, lambda update: _handle(app, update))
     dispatcher_box.append(dispatcher)
-    poller = Poller(app.bot, intake, int(poll_timeout), list(Update.ALL_TYPES))
+    poller = Poller(app.bot, intake, int(poll_timeout), ALLOWED_UPDATES)
     app.bot_data.update(outbox=sender, dispatcher=dispatcher, poller=poller)
     sender.start()
     dispatcher.start()
     schedule_retention(app)
     await app.bot.delete_webhook(drop_pending_updates=False)
     poller.start()
+
+
+ALLOWED_UPDATES = list(Update.ALL_TYPES)
+"""The updates the bot asks Telegram for (polling and webhook alike)."""
+GAUGE_SECONDS = 5.0
+
+
+async def start_worker(app: PerevirApp, name: str, database_url: str) -> None:
+    """Start a worker of webhook mode: it handles what the inbox holds (claimed with the
+    other workers, one chat at a time), woken by the ingress through the database; one worker
+    at a time sends the outbox, the others stand by. No polling."""
+    svc = perevir_of(app)
+    await app.initialize()
+    await app.start()
+    sender = OutboxSender(
+        app.bot, svc.cases, svc.desk.delivery_failed, leadership=Leadership(database_url)
+    )
+    dispatcher_box: list[Dispatcher] = []
+    intake = Intake(svc.people, lambda: dispatcher_box[0].wake())
+    dispatcher = Dispatcher(app.bot, intake, lambda update: _handle(app, update), worker=name)
+    dispatcher_box.append(dispatcher)
+    listener = InboxListener(database_url, dispatcher.wake)
+    gauges = Gauges(svc)
+    app.bot_data.update(outbox=sender, dispatcher=dispatcher, listener=listener, gauges=gauges)
+    sender.start()
+    dispatcher.start()
+    listener.start()
+    gauges.start()
+    schedule_retention(app)
+
+
+def bare_application(token: str, base_url: str) -> PerevirApp:
+    """An Application without handlers, for one Bot API call from the command line."""
+    return (
+        Application.builder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_url(base_url))
+        .updater(None)
+        .build()
+    )
+
+
+async def set_webhook(app: PerevirApp, url: str, secret: str) -> bool:
+    """Point Telegram at the ingress, with the secret it must send and the updates wanted."""
+    await app.initialize()
+    try:
+        return bool(
+            await app.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=40
+            )
+        )
+    finally:
+        await app.shutdown()
+
+
+async def delete_webhook(app: PerevirApp) -> bool:
+    """Stop webhook delivery (what is pending stays with Telegram for polling)."""
+    await app.initialize()
+    try:
+        return bool(await app.bot.delete_webhook(drop_pending_updates=False))
+    finally:
+        await app.shutdown()
+
+
+class Gauges(BackgroundLoop):
+    """Keeps the backlog gauges of /metrics current (inbox, outbox, waiting cases)."""
+
+    name = "gauges"
+
+    def __init__(self, svc: Perevir) -> None:
+        super().__init__()
+        self.svc = svc
+
+    async def _run(self) -> None:
+        while not self.stopping:
+            try:
+                inbox = await self.svc.people.inbox_backlog()
+                outbox, waiting, oldest = await self.svc.cases.backlog()
+            except StorageError:
+                await self._sleep(GAUGE_SECONDS)
+                continue
+            metrics.INBOX_BACKLOG.set(inbox)
+            metrics.OUTBOX_BACKLOG.set(outbox)
+            metrics.CASES_WAITING.set(waiting)
+            age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+            metrics.OLDEST_WAITING_SECONDS.set(max(0.0, age))
+            await self._sleep(GAUGE_SECONDS)
 
 
 async def _handle(app: PerevirApp, update: Update) -> None:
@@ -147,7 +239,7 @@ async def _handle(app: PerevirApp, update: Update) -> None:
 
 async def stop(app: PerevirApp) -> None:
     """Stop polling, finish the update in hand, and shut down cleanly."""
-    for name in ("poller", "dispatcher", "outbox"):
+    for name in ("poller", "listener", "gauges", "dispatcher", "outbox"):
         part = app.bot_data.pop(name, None)
         if part is not None:
             await part.stop()

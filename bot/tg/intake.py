@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.db.errors import StorageError
 from bot.db.models import InboxStatus
 from bot.db.repository import Claimed, Incoming, Repository
 from bot.logsafe import described
+from bot.tg import metrics
 from bot.tg.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,6 @@ MAX_ATTEMPTS = 3
 LEASE = dt.timedelta(seconds=15)
 """How long a claimed update stays with its worker without a heartbeat (a dead worker's
 updates wait this long before another takes them)."""
-WORKER_NAME_CHARS = 64
-"""The longest worker name (as stored with the updates it holds)."""
 IDLE_POLL_SECONDS = 1.0
 """How often an idle worker looks for updates it was not woken for."""
 
@@ -57,10 +57,10 @@ class Intake:
         """
         if not updates:
             return
-        updates = [_cleaned(u) for u in updates]
+        updates = [cleaned(u) for u in updates]
         try:
             await self.repository.record_updates(
-                [Incoming(u.update_id, u.to_json(), _chat_of(u)) for u in updates]
+                [Incoming(u.update_id, u.to_json(), chat_of(u)) for u in updates]
             )
         except STORAGE_ERRORS as exc:
             log.warning(
@@ -70,6 +70,8 @@ class Intake:
             )
             for update in updates:
                 self.unrecorded.put_nowait(update)
+        else:
+            metrics.RECEIVED.labels("polling").inc(len(updates))
         self._on_recorded()
 
 
@@ -217,14 +219,17 @@ class Dispatcher(BackgroundLoop):
         try:
             if item.attempts > MAX_ATTEMPTS:
                 log.error("an update was given up after %d attempts", MAX_ATTEMPTS)
+                metrics.HANDLED.labels("given_up").inc()
                 await self._finish(item.update_id, InboxStatus.FAILED)
                 return
             update = _decode(item.payload, self.bot)
             if update is None:
                 await self._finish(item.update_id, InboxStatus.FAILED)
                 return
+            began = time.perf_counter()
             await self._safely(update)
             await self._finish(item.update_id, InboxStatus.DONE)
+            metrics.HANDLING_SECONDS.observe(time.perf_counter() - began)
         finally:
             self._in_hand.pop(item.update_id, None)
             self.wake()  # the chat's next update may go now
@@ -237,7 +242,7 @@ class Dispatcher(BackgroundLoop):
 
     def _queue_in_memory(self, update: Update) -> None:
         """An update the inbox could not record: handled from memory, in its chat's order."""
-        key = _chat_of(update)
+        key = chat_of(update)
         self._memory_queues.setdefault(key, []).append(update)
         if key not in self._memory_lanes:
             self._memory_lanes[key] = asyncio.create_task(self._memory_lane(key), name="lane")
@@ -255,12 +260,14 @@ class Dispatcher(BackgroundLoop):
     async def _safely(self, update: Update) -> None:
         try:
             await self._handle(update)
+            metrics.HANDLED.labels("handled").inc()
         except Exception as exc:  # a handler's failure must not stop the intake
             log.error("update handling failed: %s", described(exc))
+            metrics.HANDLED.labels("failed").inc()
         self.handled += 1
 
 
-def _chat_of(update: Update) -> int:
+def chat_of(update: Update) -> int:
     """The chat whose updates must keep their order (the sender's, when there is no chat)."""
     if update.effective_chat is not None:
         return int(update.effective_chat.id)
@@ -284,7 +291,7 @@ def _without_surrogates(value: Any) -> Any:
     return value
 
 
-def _cleaned(update: Update) -> Update:
+def cleaned(update: Update) -> Update:
     """The update with every lone surrogate in its texts replaced (one rule, at the door)."""
     data = update.to_dict()
     clean = _without_surrogates(data)

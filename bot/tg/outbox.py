@@ -21,6 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.app.ports import StorageFailure
 from bot.db.cases_repo import CaseRepository
 from bot.db.models import OutboxStatus, utcnow
+from bot.db.signals import Leadership
 from bot.domain.notices import (
     TO_COUNSELLOR,
     TO_PERSON,
@@ -32,11 +33,14 @@ from bot.domain.notices import (
     Rows,
     Say,
 )
+from bot.tg import metrics
 from bot.tg.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 POLL_SECONDS = 0.5
+STANDBY_SECONDS = 2.0
+"""How often a worker that does not send checks whether the sender is gone."""
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Report = Callable[[Queued, str], Awaitable[None]]
@@ -101,15 +105,37 @@ class OutboxSender(BackgroundLoop):
 
     name = "outbox"
 
-    def __init__(self, bot: Bot, repo: CaseRepository, report: Report = _no_report) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        repo: CaseRepository,
+        report: Report = _no_report,
+        leadership: Leadership | None = None,
+    ) -> None:
         super().__init__()
         self.bot = bot
         self.repo = repo
         self.report = report
+        self.leadership = leadership
+        """With many workers, only the leader sends (one sender keeps each chat's order and
+        Telegram's limits for the whole bot); None: this process is the only one."""
 
     async def _run(self) -> None:
+        try:
+            await self._send_while_running()
+        finally:
+            if self.leadership is not None:
+                await self.leadership.release()
+            metrics.SENDING.set(0)
+
+    async def _send_while_running(self) -> None:
         while not self.stopping:
             self._wake.clear()
+            if self.leadership is not None and not await self.leadership.lead():
+                metrics.SENDING.set(0)
+                await self._sleep(STANDBY_SECONDS)
+                continue
+            metrics.SENDING.set(1)
             try:
                 sent = await self.flush()
             except StorageFailure as exc:
@@ -152,6 +178,7 @@ class OutboxSender(BackgroundLoop):
             await self.repo.outbox_retry(
                 item.id, utcnow() + dt.timedelta(seconds=wait), failed=False
             )
+            metrics.TOO_MANY.inc()
             log.info("outbox: 429 for one chat, it waits %.1f s", wait)
             return False
         except Forbidden:
@@ -175,6 +202,7 @@ class OutboxSender(BackgroundLoop):
             return False
         message_id = getattr(result, "message_id", None)
         await self.repo.mark_sent(item, message_id)
+        metrics.SENT.inc()
         return True
 
     async def _forbidden(self, item: Queued) -> None:

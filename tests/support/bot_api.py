@@ -341,10 +341,16 @@ class BotApiServer:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self.webhook: JSON = {}
+        """What setWebhook set (url, secret_token, allowed_updates); empty: polling."""
+        self.webhook_posts: list[int] = []
+        """The HTTP status of every webhook POST made, in order."""
+        self._delivery: asyncio.Task[None] | None = None
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": lambda p: self._commands.get(self._commands_key(p), []),
@@ -387,6 +393,10 @@ class BotApiServer:
 
     async def stop(self) -> None:
         """Release pending long polls and delays, then close every connection and the socket."""
+        if self._delivery is not None:
+            self._delivery.cancel()
+            await asyncio.gather(self._delivery, return_exceptions=True)
+            self._delivery = None
         if self._runner is not None:
             self._closing = True
             self._notify()
@@ -811,6 +821,8 @@ class BotApiServer:
         return {**self.bot_user, **flags, "has_main_web_app": False}
 
     async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         if params.get("allowed_updates") is not None:
             self._allowed_updates = list(params["allowed_updates"])
         offset = params.get("offset")
@@ -843,10 +855,77 @@ class BotApiServer:
     def _delete_webhook(self, params: JSON) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = {}
+        if self._delivery is not None:
+            self._delivery.cancel()
+            self._delivery = None
         return True
 
+    def _set_webhook(self, params: JSON) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return self._delete_webhook(params)
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad_request("secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret}
+        if params.get("allowed_updates") is not None:
+            self._allowed_updates = list(params["allowed_updates"])
+        if self._delivery is None:
+            self._delivery = asyncio.get_running_loop().create_task(self._deliver())
+        return True
+
+    async def _deliver(self) -> None:
+        """Like Telegram with a webhook: POST each update (a few at a time) until one is
+        answered 2xx; anything else, or no answer, is tried again a little later."""
+        import aiohttp
+
+        in_flight: set[int] = set()
+        posts: set[asyncio.Task[None]] = set()
+        retry_at: dict[int, float] = {}
+        loop = asyncio.get_running_loop()
+
+        async def post(session: aiohttp.ClientSession, pending: _Pending) -> None:
+            update_id = pending.update["update_id"]
+            headers = {"Content-Type": "application/json"}
+            if self.webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+            status = 0
+            try:
+                async with session.post(
+                    self.webhook["url"], data=json.dumps(pending.update), headers=headers
+                ) as response:
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError):
+                status = 0
+            finally:
+                in_flight.discard(update_id)
+            self.webhook_posts.append(status)
+            if 200 <= status < 300:
+                self._updates = [p for p in self._updates if p is not pending]
+            else:
+                retry_at[update_id] = loop.time() + 0.2
+            self._notify()
+
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while True:
+                now = loop.time()
+                due = [
+                    p
+                    for p in self._deliverable()
+                    if p.update["update_id"] not in in_flight
+                    and retry_at.get(p.update["update_id"], 0) <= now
+                ]
+                for pending in due[: max(0, 8 - len(in_flight))]:
+                    in_flight.add(pending.update["update_id"])
+                    task = loop.create_task(post(session, pending))
+                    posts.add(task)
+                    task.add_done_callback(posts.discard)
+                await self._poll(lambda: False, 0.05 if retry_at or in_flight else 0.5)
+
     def _get_webhook_info(self, params: JSON) -> JSON:
-        info = {"url": "", "has_custom_certificate": False}
+        info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False}
         return {**info, "pending_update_count": len(self._updates)}
 
     @staticmethod
