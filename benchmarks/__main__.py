@@ -33,6 +33,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--skip-train", action="store_true", help="do not time `perevir train`")
     parser.add_argument("--skip-e2e", action="store_true", help="do not run the bot over HTTP")
+    parser.add_argument(
+        "--skip-load", action="store_true", help="no yardstick and no load test with workers"
+    )
     return parser.parse_args(argv)
 
 
@@ -79,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.concurrency import bench_concurrency
 
         rows += step("a 10 s link, and 20 other people", lambda: bench_concurrency(knowledge))
+    if not args.skip_load:
+        from benchmarks.yardstick import bench_yardstick
+
+        rows += step("cost per update: the echo bot and Perevir", bench_yardstick)
+        from benchmarks.load import bench_load_test
+
+        rows += step("webhook mode under load, workers killed", bench_load_test)
     print(f"\nPerevir benchmarks on {where}\n")
     print(plain_table(rows))
     print(f"\nSummary (Markdown):\n\nMachine: {where}\n")

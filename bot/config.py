@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     worker_name: str | None = Field(default=None, alias="PEREVIR_WORKER_NAME")
     """A worker's stable name (default: the host name); restarted under it, a worker takes its
     updates back at once."""
+    rate_limit: bool = Field(default=True, alias="PEREVIR_RATE_LIMIT")
+    """Space calls out to Telegram's limits (about 30 a second, 20 a minute per group). Off only
+    for benchmarks against a local Bot API server."""
     counsellor_chat_id: int | None = Field(default=None, alias="PEREVIR_COUNSELLOR_CHAT_ID")
     counsellors: str = Field(default="", alias="PEREVIR_COUNSELLORS")
     retention_days: int = Field(default=30, ge=1, le=3650, alias="PEREVIR_RETENTION_DAYS")

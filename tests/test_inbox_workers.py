@@ -14,7 +14,7 @@ from telegram import Bot, Update
 
 from bot.db.database import make_async_engine, make_sessionmaker, migrate
 from bot.db.repository import Incoming, Repository
-from bot.tg.intake import Dispatcher, Intake
+from bot.tg.intake import MAX_ATTEMPTS, Dispatcher, Intake
 
 NO_BOT = cast(Bot, None)  # updates are decoded without a bot: nothing here calls Telegram
 
@@ -137,7 +137,7 @@ async def test_an_update_that_kept_killing_its_worker_is_given_up(database_url: 
     migrate(database_url)
     repo = await _repository(database_url)
     await repo.record_updates([Incoming(1, _update(1, 5), 5), Incoming(2, _update(2, 5), 5)])
-    for _ in range(3):  # claimed three times by workers that died while handling it
+    for _ in range(MAX_ATTEMPTS):  # claimed by workers that each died while handling it
         await repo.claim_updates(1, dt.timedelta(hours=1), worker="w")
         await repo.release_leases("w")
     journal = Journal()

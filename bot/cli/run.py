@@ -83,7 +83,7 @@ def run() -> None:
     from bot.tg.app import build_application, quiet_logs, start, stop, watch_content
 
     quiet_logs()
-    application = build_application(token, api_url, assembled)
+    application = build_application(token, api_url, assembled, rate_limit=config.rate_limit)
     watch_content(application, ContentWatcher(config.content_dir, assembled, config.models_dir))
 
     async def serve() -> None:

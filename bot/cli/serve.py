@@ -104,7 +104,9 @@ def worker(
         storage = open_storage(config)
         asyncio.run(check_bot_api(token, config.telegram_api_url))
         assembled = open_bot(config, knowledge(config), storage)
-    application = build_application(token, config.telegram_api_url, assembled)
+    application = build_application(
+        token, config.telegram_api_url, assembled, rate_limit=config.rate_limit
+    )
     watch_content(application, ContentWatcher(config.content_dir, assembled, config.models_dir))
 
     async def serve() -> None:

@@ -52,22 +52,21 @@ def file_url(base_url: str) -> str:
     return (root[: -len("/bot")] if root.endswith("/bot") else root) + "/file/bot"
 
 
-def build_application(token: str, base_url: str, perevir: Perevir) -> PerevirApp:
+def build_application(
+    token: str, base_url: str, perevir: Perevir, *, rate_limit: bool = True
+) -> PerevirApp:
     """The Application, talking to the Bot API at base_url (Telegram's or a local server).
 
     It has no Updater: `start` polls with a `Poller` that confirms updates only after they are
     committed to the inbox. The rate limiter only spaces calls out (max_retries=0): a 429 goes
     back to the outbox, which delays that one chat.
     """
-    app = (
-        Application.builder()
-        .token(token)
-        .base_url(base_url)
-        .base_file_url(file_url(base_url))
-        .rate_limiter(AIORateLimiter(max_retries=0))
-        .updater(None)
-        .build()
+    builder: Any = (
+        Application.builder().token(token).base_url(base_url).base_file_url(file_url(base_url))
     )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    app: PerevirApp = builder.updater(None).build()
     app.bot_data["perevir"] = perevir
     private = filters.ChatType.PRIVATE
     app.add_handler(TypeHandler(Update, handoff_handlers.route), group=-1)

@@ -30,8 +30,10 @@ from bot.tg.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS = (StorageError,)
-MAX_ATTEMPTS = 3
-"""An update that was being handled when the bot died this many times is given up."""
+MAX_ATTEMPTS = 5
+"""An update that was being handled when the bot died this many times is given up. Every
+update in hand counts a death, not only the one that caused it, so the limit leaves room for
+workers restarted often (the load test kills one every few seconds and gives up none)."""
 LEASE = dt.timedelta(seconds=15)
 """How long a claimed update stays with its worker without a heartbeat (a dead worker's
 updates wait this long before another takes them)."""

@@ -18,7 +18,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -132,6 +132,8 @@ class Call:
     params: JSON
     result: Any = None
     error: ApiError | None = None
+    at: float = field(default_factory=time.monotonic)
+    """When the request arrived (monotonic seconds)."""
 
 
 @dataclass
@@ -154,6 +156,19 @@ class _Pending:
     update: JSON
     delivered: bool = False
     forced: bool = False  # injected raw: delivered once even if its update_id is confirmed
+
+
+def _queue_of(update: JSON) -> int:
+    """The chat an update belongs to (its sender's when it has no chat), for delivery order."""
+    for value in update.values():
+        if isinstance(value, dict):
+            chat = value.get("chat") or (value.get("message") or {}).get("chat")
+            if isinstance(chat, dict) and "id" in chat:
+                return int(chat["id"])
+            sender = value.get("from")
+            if isinstance(sender, dict) and "id" in sender:
+                return int(sender["id"])
+    return 0
 
 
 @dataclass
@@ -345,6 +360,8 @@ class BotApiServer:
         """What setWebhook set (url, secret_token, allowed_updates); empty: polling."""
         self.webhook_posts: list[int] = []
         """The HTTP status of every webhook POST made, in order."""
+        self.first_posted: dict[int, float] = {}
+        """When each update was first POSTed to the webhook (monotonic seconds)."""
         self._delivery: asyncio.Task[None] | None = None
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
@@ -681,6 +698,9 @@ class BotApiServer:
         call = Call(method, {})
         try:
             call.params = await self._read_params(request)
+        except ConnectionResetError:  # the bot died while sending: nothing arrived
+            return web.Response(status=400)
+        try:
             if delay := self._delays.get(method):
                 await self._poll(lambda: False, delay)
             self._raise_fault(method, call.params)
@@ -876,8 +896,10 @@ class BotApiServer:
         return True
 
     async def _deliver(self) -> None:
-        """Like Telegram with a webhook: POST each update (a few at a time) until one is
-        answered 2xx; anything else, or no answer, is tried again a little later."""
+        """Like Telegram with a webhook: POST each update until it is answered 2xx; anything
+        else, or no answer, is tried again a little later. A few chats at a time, but one
+        chat's updates one after another, each only once the one before was taken (the Bot API
+        server keeps a queue per chat: telegram-bot-api/WebhookActor.h)."""
         import aiohttp
 
         in_flight: set[int] = set()
@@ -891,6 +913,7 @@ class BotApiServer:
             if self.webhook.get("secret_token"):
                 headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
             status = 0
+            self.first_posted.setdefault(update_id, time.monotonic())
             try:
                 async with session.post(
                     self.webhook["url"], data=json.dumps(pending.update), headers=headers
@@ -911,9 +934,12 @@ class BotApiServer:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while True:
                 now = loop.time()
+                heads: dict[int, _Pending] = {}
+                for p in self._deliverable():
+                    heads.setdefault(_queue_of(p.update), p)
                 due = [
                     p
-                    for p in self._deliverable()
+                    for p in heads.values()
                     if p.update["update_id"] not in in_flight
                     and retry_at.get(p.update["update_id"], 0) <= now
                 ]
