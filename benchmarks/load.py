@@ -38,6 +38,7 @@ from typing import Any
 
 from benchmarks.processes import Process, free_port, until_healthy, until_ready
 from benchmarks.report import Row
+from benchmarks.stats import percentile
 from bot.config import PROJECT_ROOT
 
 if str(PROJECT_ROOT) not in sys.path:
@@ -86,11 +87,8 @@ class LoadResult:
     """Updates the workers gave up after MAX_ATTEMPTS deaths in hand (counted in lost too)."""
 
     def percentile(self, q: float) -> float:
-        """A latency percentile, in seconds."""
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1) + 0.5))]
+        """A latency percentile (0-1), in seconds; NaN with no latencies."""
+        return percentile(self.latencies, q * 100)
 
     def line(self) -> str:
         """One Markdown table row."""
@@ -295,10 +293,6 @@ class Tally:
             for person, (counsellor, _) in self.cases.items()
         )
         return self.answers + turns
-
-
-RELAYED = re.compile(r"\b[pc]\d+ #\d+")
-"""A message in a case, as a person or a counsellor wrote it."""
 
 
 def _relays(server: BotApiServer, chat: int, side: str, person: int) -> list[int]:

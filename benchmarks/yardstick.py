@@ -104,7 +104,7 @@ async def _drive(
         marks.append((person, len(sent[person]) - 1))
     found = await _answers(server, people, before + paced, answered)
     latencies = [found[p][k] - sent[p][k] for p, k in marks]
-    return throughput, Timing(tuple(s for s in latencies))
+    return throughput, Timing(tuple(latencies))
 
 
 async def measure(
